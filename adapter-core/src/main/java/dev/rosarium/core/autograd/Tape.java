@@ -1,0 +1,433 @@
+package dev.rosarium.core.autograd;
+
+import dev.rosarium.core.tensor.Backend;
+import dev.rosarium.core.tensor.Backend.AttentionGrads;
+import dev.rosarium.core.tensor.Backend.AttentionResult;
+import dev.rosarium.core.tensor.Backend.CrossEntropyResult;
+import dev.rosarium.core.tensor.Backend.NormGrads;
+import dev.rosarium.core.tensor.Backend.NormResult;
+import dev.rosarium.core.tensor.BinaryOp;
+import dev.rosarium.core.tensor.DType;
+import dev.rosarium.core.tensor.Shapes;
+import dev.rosarium.core.tensor.Tensor;
+import dev.rosarium.core.tensor.UnaryOp;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reverse-mode autograd over one forward pass. Each op computes its value on the backend and, when
+ * any input needs a gradient, records a backward closure; {@link #backward} replays them in reverse
+ * order. Backward closures compute only the gradients their inputs need, so a frozen base weight
+ * never gets a dW. Closing the tape releases every intermediate it made (values and gradients);
+ * leaves keep their accumulated gradients.
+ */
+public final class Tape implements AutoCloseable {
+    private final Backend backend;
+    private final boolean recording;
+    private final List<Node> nodes = new ArrayList<>();
+    private final List<Tensor> owned = new ArrayList<>();
+    private final List<Variable> intermediates = new ArrayList<>();
+
+    /** One recorded op: its output and how to push the output's gradient to its inputs. */
+    private record Node(Variable output, Runnable backward) {
+    }
+
+    private Tape(Backend backend, boolean recording) {
+        this.backend = backend;
+        this.recording = recording;
+    }
+
+    /** A tape that records gradients. */
+    public static Tape training(Backend backend) {
+        return new Tape(backend, true);
+    }
+
+    /** A tape that records nothing: forward only, intermediates still released on close. */
+    public static Tape inference(Backend backend) {
+        return new Tape(backend, false);
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    // ---- bookkeeping --------------------------------------------------------------------------
+
+    private boolean needs(Variable... inputs) {
+        if (!recording) {
+            return false;
+        }
+        for (Variable v : inputs) {
+            if (v != null && v.requiresGrad()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Variable result(Tensor value, boolean requiresGrad) {
+        Variable v = new Variable(value, requiresGrad);
+        intermediates.add(v);
+        return v;
+    }
+
+    /** Keeps a tensor alive until the tape closes (statistics saved for a backward). */
+    private Tensor keep(Tensor t) {
+        if (t != null) {
+            owned.add(t);
+        }
+        return t;
+    }
+
+    private Variable record(Tensor value, Runnable backward, Variable... inputs) {
+        boolean grad = needs(inputs);
+        Variable out = result(value, grad);
+        if (grad) {
+            nodes.add(new Node(out, backward));
+        }
+        return out;
+    }
+
+    /** Wraps a tensor the caller owns as a constant of this graph. */
+    public Variable constant(Tensor t) {
+        return Variable.constant(t);
+    }
+
+    private static void push(Variable v, Tensor g) {
+        if (v.requiresGrad()) {
+            v.accumulate(g);
+        } else {
+            g.close();
+        }
+    }
+
+    /** Gradient of a broadcast right operand: sum over the leading dimensions it was broadcast along. */
+    private Tensor reduceTo(Tensor g, Variable target) {
+        if (g.numel() == target.value().numel()) {
+            return g;
+        }
+        Tensor r = backend.sumToTrailing(g, target.shape());
+        g.close();
+        return r;
+    }
+
+    // ---- ops ----------------------------------------------------------------------------------
+
+    /**
+     * {@code x @ op(w)} for {@code x (..., K)} and a matrix {@code w}, {@code (N, K)} when
+     * {@code transW} (the nn.Linear layout) or {@code (K, N)}; output {@code (..., N)}.
+     */
+    public Variable matmul(Variable x, Variable w, boolean transW) {
+        Tensor xv = x.value();
+        Tensor wv = w.value();
+        int k = xv.dim(-1);
+        int rows = xv.numelInt() / k;
+        int n = transW ? wv.dim(0) : wv.dim(1);
+        int wk = transW ? wv.dim(1) : wv.dim(0);
+        if (wv.rank() != 2 || wk != k) {
+            throw new IllegalArgumentException("matmul: x " + xv + " does not match weight " + wv
+                    + (transW ? " (transposed)" : ""));
+        }
+        int[] outShape = xv.shape();
+        outShape[outShape.length - 1] = n;
+        Tensor out = backend.zeros(xv.dtype(), outShape);
+        Tensor x2 = xv.reshape(rows, k);
+        backend.gemm(x2, false, wv, transW, out.reshape(rows, n), 1f, 0f);
+        Variable[] holder = new Variable[1];
+        holder[0] = record(out, () -> {
+            Tensor dy = holder[0].grad().reshape(rows, n);
+            if (x.requiresGrad()) {
+                Tensor dx = backend.zeros(xv.dtype(), xv.shape());
+                backend.gemm(dy, false, wv, !transW, dx.reshape(rows, k), 1f, 0f);
+                push(x, dx);
+            }
+            if (w.requiresGrad()) {
+                Tensor dw = backend.zeros(wv.dtype(), wv.shape());
+                if (transW) {
+                    backend.gemm(dy, true, x2, false, dw, 1f, 0f);
+                } else {
+                    backend.gemm(x2, true, dy, false, dw, 1f, 0f);
+                }
+                push(w, dw);
+            }
+        }, x, w);
+        return holder[0];
+    }
+
+    /** Elementwise {@code a op b}; {@code b} may be a trailing-shape broadcast (bias, per-channel scale). */
+    public Variable binary(BinaryOp op, Variable a, Variable b) {
+        Tensor out = backend.binary(op, a.value(), b.value());
+        Variable[] holder = new Variable[1];
+        holder[0] = record(out, () -> {
+            Tensor dy = holder[0].grad();
+            switch (op) {
+                case ADD:
+                    if (a.requiresGrad()) {
+                        push(a, backend.duplicate(dy));
+                    }
+                    if (b.requiresGrad()) {
+                        push(b, reduceTo(backend.duplicate(dy), b));
+                    }
+                    break;
+                case SUB:
+                    if (a.requiresGrad()) {
+                        push(a, backend.duplicate(dy));
+                    }
+                    if (b.requiresGrad()) {
+                        push(b, reduceTo(backend.scale(dy, -1f), b));
+                    }
+                    break;
+                case MUL:
+                    if (a.requiresGrad()) {
+                        push(a, backend.binary(BinaryOp.MUL, dy, b.value()));
+                    }
+                    if (b.requiresGrad()) {
+                        push(b, reduceTo(backend.binary(BinaryOp.MUL, dy, a.value()), b));
+                    }
+                    break;
+                default:
+                    if (a.requiresGrad()) {
+                        push(a, backend.binary(BinaryOp.DIV, dy, b.value()));
+                    }
+                    if (b.requiresGrad()) {
+                        // d(a/b)/db = -out / b
+                        try (Tensor q = backend.binary(BinaryOp.DIV, holder[0].value(), b.value());
+                             Tensor t = backend.binary(BinaryOp.MUL, dy, q)) {
+                            push(b, reduceTo(backend.scale(t, -1f), b));
+                        }
+                    }
+            }
+        }, a, b);
+        return holder[0];
+    }
+
+    public Variable add(Variable a, Variable b) {
+        return binary(BinaryOp.ADD, a, b);
+    }
+
+    public Variable sub(Variable a, Variable b) {
+        return binary(BinaryOp.SUB, a, b);
+    }
+
+    public Variable mul(Variable a, Variable b) {
+        return binary(BinaryOp.MUL, a, b);
+    }
+
+    public Variable scale(Variable a, float s) {
+        Tensor out = backend.scale(a.value(), s);
+        Variable[] holder = new Variable[1];
+        holder[0] = record(out, () -> push(a, backend.scale(holder[0].grad(), s)), a);
+        return holder[0];
+    }
+
+    public Variable unary(UnaryOp op, Variable x) {
+        Tensor out = backend.unary(op, x.value());
+        Variable[] holder = new Variable[1];
+        holder[0] = record(out, () -> push(x, backend.unaryBackward(op, x.value(), holder[0].grad())), x);
+        return holder[0];
+    }
+
+    public Variable softmax(Variable x) {
+        Tensor out = backend.softmax(x.value());
+        Variable[] holder = new Variable[1];
+        holder[0] = record(out, () -> push(x, backend.softmaxBackward(holder[0].value(), holder[0].grad())), x);
+        return holder[0];
+    }
+
+    /** Layer norm over the last dimension; {@code beta} may be null. */
+    public Variable layerNorm(Variable x, Variable gamma, Variable beta, float eps) {
+        NormResult r = backend.layerNorm(x.value(), gamma.value(), beta == null ? null : beta.value(), eps);
+        keep(r.mean());
+        keep(r.rstd());
+        Variable[] holder = new Variable[1];
+        holder[0] = record(r.out(), () -> {
+            boolean weights = gamma.requiresGrad() || (beta != null && beta.requiresGrad());
+            NormGrads g = backend.layerNormBackward(x.value(), gamma.value(), r, holder[0].grad(), weights);
+            push(x, g.dx());
+            if (weights) {
+                push(gamma, g.dWeight());
+                if (beta != null) {
+                    push(beta, g.dBias());
+                } else {
+                    g.dBias().close();
+                }
+            }
+        }, x, gamma, beta);
+        return holder[0];
+    }
+
+    /** RMS norm over the last dimension with weight {@code offset + w} (offset 0 for LLaMA). */
+    public Variable rmsNorm(Variable x, Variable w, float eps, float offset) {
+        NormResult r = backend.rmsNorm(x.value(), w.value(), eps, offset);
+        keep(r.rstd());
+        Variable[] holder = new Variable[1];
+        holder[0] = record(r.out(), () -> {
+            NormGrads g = backend.rmsNormBackward(x.value(), w.value(), r, holder[0].grad(), offset, w.requiresGrad());
+            push(x, g.dx());
+            if (w.requiresGrad()) {
+                push(w, g.dWeight());
+            }
+        }, x, w);
+        return holder[0];
+    }
+
+    /** Rotary embedding on {@code (batch, seq, heads, headDim)}; its backward is the inverse rotation. */
+    public Variable rope(Variable x, Tensor cos, Tensor sin, Tensor positions) {
+        Tensor out = backend.rope(x.value(), cos, sin, positions, false);
+        Variable[] holder = new Variable[1];
+        holder[0] = record(out, () -> push(x, backend.rope(holder[0].grad(), cos, sin, positions, true)), x);
+        return holder[0];
+    }
+
+    public Variable embedding(Variable table, Tensor ids) {
+        Tensor out = backend.embedding(table.value(), ids);
+        Variable[] holder = new Variable[1];
+        holder[0] = record(out, () -> {
+            Tensor d = backend.zeros(table.value().dtype(), table.shape());
+            backend.embeddingBackward(ids, holder[0].grad(), d);
+            push(table, d);
+        }, table);
+        return holder[0];
+    }
+
+    /**
+     * Mean cross-entropy over the rows whose target is not {@code ignoreIndex}, as a one-element
+     * tensor; {@code logits} is {@code (..., vocab)}, {@code targets} I32 with the leading shape.
+     */
+    public Variable crossEntropy(Variable logits, Tensor targets, int ignoreIndex) {
+        int vocab = logits.value().dim(-1);
+        int rows = logits.value().numelInt() / vocab;
+        Tensor flat = logits.value().reshape(rows, vocab);
+        CrossEntropyResult r = backend.crossEntropy(flat, targets, ignoreIndex);
+        keep(r.losses());
+        keep(r.logSumExp());
+        int counted = 0;
+        for (int t : targets.toInts()) {
+            if (t != ignoreIndex) {
+                counted++;
+            }
+        }
+        float inv = counted == 0 ? 0f : 1f / counted;
+        Tensor sum = backend.sumAll(r.losses());
+        Tensor mean = backend.scale(sum, inv);
+        sum.close();
+        Variable[] holder = new Variable[1];
+        holder[0] = record(mean, () -> {
+            float g = holder[0].grad().item() * inv;
+            try (Tensor dLoss = backend.fromFloats(new float[] {g}, DType.F32, 1)) {
+                Tensor d = backend.crossEntropyBackward(flat, targets, r, dLoss, ignoreIndex);
+                push(logits, d.moveTo(logits.shape()));
+            }
+        }, logits);
+        return holder[0];
+    }
+
+    /** Scaled dot-product attention on the (batch, seq, heads, headDim) layout; see {@link Backend#attention}. */
+    public Variable attention(Variable q, Variable k, Variable v, Tensor keyMask, boolean causal, float scale) {
+        AttentionResult r = backend.attention(q.value(), k.value(), v.value(), keyMask, causal, scale);
+        keep(r.logSumExp());
+        Variable[] holder = new Variable[1];
+        holder[0] = record(r.out(), () -> {
+            AttentionGrads g = backend.attentionBackward(q.value(), k.value(), v.value(), keyMask, causal, scale,
+                    r, holder[0].grad());
+            push(q, g.dq());
+            push(k, g.dk());
+            push(v, g.dv());
+        }, q, k, v);
+        return holder[0];
+    }
+
+    /** The same elements with another shape; gradients flow back through the reshape. */
+    public Variable reshape(Variable x, int... shape) {
+        Tensor out = x.value().reshape(shape);
+        Variable[] holder = new Variable[1];
+        holder[0] = record(out, () -> push(x, holder[0].grad().moveTo(x.shape())), x);
+        return holder[0];
+    }
+
+    /** Sum of all elements as a one-element tensor. */
+    public Variable sum(Variable x) {
+        Tensor out = backend.sumAll(x.value());
+        Variable[] holder = new Variable[1];
+        holder[0] = record(out, () -> {
+            Tensor g = backend.zeros(x.value().dtype(), x.shape());
+            backend.fill(g, holder[0].grad().item());
+            push(x, g);
+        }, x);
+        return holder[0];
+    }
+
+    public Variable mean(Variable x) {
+        return scale(sum(x), 1f / x.value().numel());
+    }
+
+    /**
+     * Inverted dropout: zeroes each element with probability {@code p} (Philox at seed/offset) and
+     * scales the rest by {@code 1/(1-p)}.
+     */
+    public Variable dropout(Variable x, float p, long seed, long offset) {
+        if (p <= 0f) {
+            return x;
+        }
+        Tensor mask = keep(dropoutMask(x.shape(), p, seed, offset));
+        return mul(x, constant(mask));
+    }
+
+    /** The mask {@link #dropout} multiplies by: 0 with probability p, else 1/(1-p). */
+    public Tensor dropoutMask(int[] shape, float p, long seed, long offset) {
+        Tensor u = backend.zeros(DType.F32, shape);
+        backend.fillUniform(u, 0f, 1f, seed, offset);
+        float[] vals = u.toFloats();
+        float keepScale = 1f / (1f - p);
+        for (int e = 0; e < vals.length; e++) {
+            vals[e] = vals[e] < 1f - p ? keepScale : 0f;
+        }
+        u.close();
+        return backend.fromFloats(vals, DType.F32, shape);
+    }
+
+    // ---- backward -----------------------------------------------------------------------------
+
+    /** Back-propagates from a one-element {@code loss}, seeding its gradient with {@code seed}. */
+    public void backward(Variable loss, float seed) {
+        if (!recording) {
+            throw new IllegalStateException("backward on an inference tape");
+        }
+        if (loss.value().numel() != 1) {
+            throw new IllegalArgumentException("backward from a non-scalar " + loss.value());
+        }
+        if (!loss.requiresGrad()) {
+            throw new IllegalStateException("the loss does not depend on any trainable variable");
+        }
+        loss.accumulate(backend.fromFloats(new float[] {seed}, loss.value().dtype(), Shapes.numel(loss.shape()) == 1
+                ? loss.shape() : new int[] {1}));
+        for (int n = nodes.size() - 1; n >= 0; n--) {
+            Node node = nodes.get(n);
+            if (node.output().grad() == null) {
+                continue; // this op did not feed the loss
+            }
+            node.backward().run();
+            node.output().zeroGrad();
+        }
+        nodes.clear();
+    }
+
+    public void backward(Variable loss) {
+        backward(loss, 1f);
+    }
+
+    @Override
+    public void close() {
+        for (Variable v : intermediates) {
+            v.zeroGrad();
+            v.value().close();
+        }
+        for (Tensor t : owned) {
+            t.close();
+        }
+        intermediates.clear();
+        owned.clear();
+        nodes.clear();
+    }
+}
