@@ -9,8 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
  * an MR x NR register-tiled micro-kernel (Vector API FMAs) sweeps them. Packing reads the operands
  * in whichever orientation they are stored, so transposed products never copy a whole matrix.
  *
- * <p>Work is split over (MC-block, NR-panel group) tiles; each C element belongs to exactly one
- * tile and is accumulated in a fixed order, so results do not depend on scheduling.
+ * <p>Threads split C into slabs along its longer side; each C element belongs to exactly one slab
+ * and is accumulated in a fixed order, so results do not depend on scheduling.
  */
 final class CpuGemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -19,7 +19,7 @@ final class CpuGemm {
     static final int NR = 2 * L;
     private static final int KC = 256;
     private static final int MC = 72;
-    private static final int NC = 3072;
+    private static final int NC = 2048;
     /** Below this many multiply-adds the packing costs more than it saves. */
     private static final long SMALL = 16L * 16 * 16;
 
@@ -43,53 +43,67 @@ final class CpuGemm {
             naive(a, aOff, transA, b, bOff, transB, c, cOff, m, n, k, alpha, beta);
             return;
         }
-        int mPanels = (m + MR - 1) / MR;
-        float[] ap = new float[mPanels * MR * KC];
-        float[] bp = new float[((Math.min(n, NC) + NR - 1) / NR) * NR * KC];
-        for (int jc = 0; jc < n; jc += NC) {
-            int nc = Math.min(NC, n - jc);
-            int nPanels = (nc + NR - 1) / NR;
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
-                int jcf = jc;
-                int pcf = pc;
-                runMaybeParallel(parallel, nPanels, 4,
-                        (lo, hi) -> packB(b, bOff, transB, k, n, pcf, kc, jcf, nc, bp, lo, hi));
-                runMaybeParallel(parallel, mPanels, 4,
-                        (lo, hi) -> packA(a, aOff, transA, m, k, pcf, kc, ap, lo, hi));
-                boolean first = pc == 0;
-                int mBlocks = (m + MC - 1) / MC;
-                int groups = Math.max(1, Math.min(nPanels, (4 * Parallel.threads() + mBlocks - 1) / mBlocks));
-                int units = mBlocks * groups;
-                runMaybeParallel(parallel, units, 1, (lo, hi) -> {
-                    float[] tmp = new float[MR * NR];
-                    for (int u = lo; u < hi; u++) {
-                        int ib = u / groups;
-                        int g = u % groups;
-                        int jrFrom = nPanels * g / groups;
-                        int jrTo = nPanels * (g + 1) / groups;
-                        int i0 = ib * MC;
-                        int i1 = Math.min(m, i0 + MC);
-                        for (int jr = jrFrom; jr < jrTo; jr++) {
-                            int j = jcf + jr * NR;
-                            int nr = Math.min(NR, jcf + nc - j);
-                            for (int i = i0; i < i1; i += MR) {
-                                int mr = Math.min(MR, m - i);
-                                kernel(ap, (i / MR) * MR * kc, bp, jr * NR * kc, kc, c, cOff + i * n + j, n,
-                                        mr, nr, alpha, first, beta, tmp);
-                            }
-                        }
-                    }
-                });
+        // One fork per product: each thread owns a slab of C along its longer side and runs the
+        // whole blocked loop nest on it with private packing buffers. Waking pool threads costs
+        // tens of microseconds, so forking per KC slice would eat small products alive.
+        boolean splitN = n >= m;
+        int panels = splitN ? (n + NR - 1) / NR : (m + MR - 1) / MR;
+        int slabs = parallel ? Math.min(Parallel.threads(), panels) : 1;
+        Operands op = new Operands(a, aOff, transA, b, bOff, transB, c, cOff, m, n, k, alpha, beta);
+        Parallel.Range body = (lo, hi) -> {
+            for (int slab = lo; slab < hi; slab++) {
+                int from = (int) ((long) panels * slab / slabs);
+                int to = (int) ((long) panels * (slab + 1) / slabs);
+                if (splitN) {
+                    blocked(op, 0, m, from * NR, Math.min(n, to * NR));
+                } else {
+                    blocked(op, from * MR, Math.min(m, to * MR), 0, n);
+                }
             }
+        };
+        if (slabs > 1) {
+            Parallel.range(slabs, 1, body);
+        } else {
+            body.run(0, 1);
         }
     }
 
-    private static void runMaybeParallel(boolean parallel, int n, int grain, Parallel.Range body) {
-        if (parallel) {
-            Parallel.range(n, grain, body);
-        } else if (n > 0) {
-            body.run(0, n);
+    /** The operands of one product, so the blocked loop takes them as one argument. */
+    private record Operands(float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB,
+                            float[] c, int cOff, int m, int n, int k, float alpha, float beta) {
+    }
+
+    /** Packing buffers, reused per thread: A is MC x KC, B is KC x NC. */
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[][] {
+        new float[MC * KC], new float[KC * ((NC + NR - 1) / NR) * NR], new float[MR * NR]});
+
+    /** The BLIS loop nest over rows [i0, i1) and columns [j0, j1) of C. */
+    private static void blocked(Operands o, int i0, int i1, int j0, int j1) {
+        float[][] buf = BUFFERS.get();
+        float[] ap = buf[0];
+        float[] bp = buf[1];
+        float[] tmp = buf[2];
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            int nPanels = (nc + NR - 1) / NR;
+            for (int pc = 0; pc < o.k(); pc += KC) {
+                int kc = Math.min(KC, o.k() - pc);
+                boolean first = pc == 0;
+                packB(o.b(), o.bOff(), o.transB(), o.k(), o.n(), pc, kc, jc, nc, bp, 0, nPanels);
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    packA(o.a(), o.aOff(), o.transA(), o.m(), o.k(), pc, kc, ic, mc, ap);
+                    for (int jr = 0; jr < nPanels; jr++) {
+                        int j = jc + jr * NR;
+                        int nr = Math.min(NR, jc + nc - j);
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int mr = Math.min(MR, mc - ir);
+                            kernel(ap, (ir / MR) * MR * kc, bp, jr * NR * kc, kc, o.c(), o.cOff() + (ic + ir) * o.n() + j,
+                                    o.n(), mr, nr, o.alpha(), first, o.beta(), tmp);
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -115,15 +129,15 @@ final class CpuGemm {
         }
     }
 
-    /** Packs rows [panelLo*MR, panelHi*MR) of op(A)[:, pc:pc+kc] as MR-tall column-interleaved panels. */
-    private static void packA(float[] a, int aOff, boolean transA, int m, int k, int pc, int kc,
-                              float[] ap, int panelLo, int panelHi) {
-        for (int panel = panelLo; panel < panelHi; panel++) {
+    /** Packs rows [ic, ic+mc) of op(A)[:, pc:pc+kc] as MR-tall column-interleaved panels. */
+    private static void packA(float[] a, int aOff, boolean transA, int m, int k, int pc, int kc, int ic, int mc,
+                              float[] ap) {
+        int panels = (mc + MR - 1) / MR;
+        for (int panel = 0; panel < panels; panel++) {
             int base = panel * MR * kc;
-            int i0 = panel * MR;
             for (int r = 0; r < MR; r++) {
-                int i = i0 + r;
-                if (i >= m) {
+                int i = ic + panel * MR + r;
+                if (i >= ic + mc) {
                     for (int p = 0; p < kc; p++) {
                         ap[base + p * MR + r] = 0f;
                     }
@@ -182,41 +196,33 @@ final class CpuGemm {
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        int ai = aOff;
-        int bi = bOff;
         for (int p = 0; p < kc; p++) {
+            // indices recomputed from p (not incremented) keep C2's bounds-check elimination happy
+            int bi = bOff + p * NR;
+            int ai = aOff + p * MR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
-            c40 = a4.fma(b0, c40);
-            c41 = a4.fma(b1, c41);
-            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
-            c50 = a5.fma(b0, c50);
-            c51 = a5.fma(b1, c51);
-            ai += MR;
-            bi += NR;
+            FloatVector a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
         }
-        if (mr == MR && nr == NR) {
-            store(c, cOff, c00, c01, alpha, first, beta);
-            store(c, cOff + ldc, c10, c11, alpha, first, beta);
-            store(c, cOff + 2 * ldc, c20, c21, alpha, first, beta);
-            store(c, cOff + 3 * ldc, c30, c31, alpha, first, beta);
-            store(c, cOff + 4 * ldc, c40, c41, alpha, first, beta);
-            store(c, cOff + 5 * ldc, c50, c51, alpha, first, beta);
-            return;
-        }
+        // Spill the tile once and combine from memory: passing the accumulators to a helper would
+        // box them whenever C2 declines to inline, which costs more than these 12 stores.
         c00.intoArray(tmp, 0);
         c01.intoArray(tmp, L);
         c10.intoArray(tmp, NR);
@@ -229,6 +235,24 @@ final class CpuGemm {
         c41.intoArray(tmp, 4 * NR + L);
         c50.intoArray(tmp, 5 * NR);
         c51.intoArray(tmp, 5 * NR + L);
+        if (mr == MR && nr == NR) {
+            for (int r = 0; r < MR; r++) {
+                for (int h = 0; h < NR; h += L) {
+                    int ci = cOff + r * ldc + h;
+                    FloatVector v = FloatVector.fromArray(S, tmp, r * NR + h);
+                    if (alpha != 1f) {
+                        v = v.mul(alpha);
+                    }
+                    if (!first) {
+                        v = v.add(FloatVector.fromArray(S, c, ci));
+                    } else if (beta != 0f) {
+                        v = v.add(FloatVector.fromArray(S, c, ci).mul(beta));
+                    }
+                    v.intoArray(c, ci);
+                }
+            }
+            return;
+        }
         for (int r = 0; r < mr; r++) {
             for (int col = 0; col < nr; col++) {
                 int ci = cOff + r * ldc + col;
@@ -240,20 +264,5 @@ final class CpuGemm {
                 }
             }
         }
-    }
-
-    private static void store(float[] c, int off, FloatVector lo, FloatVector hi, float alpha, boolean first,
-                              float beta) {
-        FloatVector vlo = alpha == 1f ? lo : lo.mul(alpha);
-        FloatVector vhi = alpha == 1f ? hi : hi.mul(alpha);
-        if (!first) {
-            vlo = vlo.add(FloatVector.fromArray(S, c, off));
-            vhi = vhi.add(FloatVector.fromArray(S, c, off + L));
-        } else if (beta != 0f) {
-            vlo = FloatVector.fromArray(S, c, off).mul(beta).add(vlo);
-            vhi = FloatVector.fromArray(S, c, off + L).mul(beta).add(vhi);
-        }
-        vlo.intoArray(c, off);
-        vhi.intoArray(c, off + L);
     }
 }
