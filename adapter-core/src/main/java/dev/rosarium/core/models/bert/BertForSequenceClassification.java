@@ -1,0 +1,70 @@
+package dev.rosarium.core.models.bert;
+
+import dev.rosarium.core.autograd.Tape;
+import dev.rosarium.core.autograd.Variable;
+import dev.rosarium.core.models.HfModelDirectory;
+import dev.rosarium.core.models.Weights;
+import dev.rosarium.core.nn.Linear;
+import dev.rosarium.core.tensor.Backend;
+import dev.rosarium.core.tensor.DType;
+import dev.rosarium.core.tensor.Tensor;
+import dev.rosarium.core.train.StepContext;
+
+import java.io.IOException;
+import java.util.function.Predicate;
+
+/**
+ * BERT with a classification head on the pooled first token, as transformers'
+ * BertForSequenceClassification: dropout, then {@code classifier (numLabels, hidden)}. A head the
+ * checkpoint lacks is initialized as transformers does (N(0, 0.02) weight, zero bias), from the seed.
+ */
+public final class BertForSequenceClassification {
+    private final BertModel bert;
+    private final Linear classifier;
+    private final Weights weights;
+
+    private BertForSequenceClassification(BertModel bert, Linear classifier, Weights weights) {
+        this.bert = bert;
+        this.classifier = classifier;
+        this.weights = weights;
+    }
+
+    public static BertForSequenceClassification load(HfModelDirectory dir, int numLabels, Backend backend, DType dtype,
+                                                     Predicate<String> trainable, long seed) throws IOException {
+        BertConfig cfg = BertConfig.fromJson(dir.config(), dir.path().resolve("config.json"));
+        Weights w = new Weights(dir::load, backend, dtype, trainable);
+        String prefix = dir.has("bert.embeddings.word_embeddings.weight") ? "bert." : "";
+        BertModel bert = new BertModel(cfg, w, prefix);
+        Linear head;
+        if (dir.has("classifier.weight")) {
+            head = BertModel.linear(w, "classifier");
+        } else {
+            Tensor hw = backend.zeros(dtype, numLabels, cfg.hiddenSize());
+            backend.fillNormal(hw, 0f, 0.02f, seed, 0);
+            head = new Linear("classifier", w.register("classifier.weight", hw),
+                    w.register("classifier.bias", backend.zeros(dtype, numLabels)));
+        }
+        if (head.outFeatures() != numLabels) {
+            throw new IllegalArgumentException(dir.path() + ": classifier has " + head.outFeatures()
+                    + " labels, the task has " + numLabels);
+        }
+        return new BertForSequenceClassification(bert, head, w);
+    }
+
+    public BertModel bert() {
+        return bert;
+    }
+
+    public Weights weights() {
+        return weights;
+    }
+
+    /** Logits {@code (batch, numLabels)}. */
+    public Variable logits(Tape t, Tensor ids, Tensor typeIds, Tensor mask, StepContext ctx) {
+        Variable pooled = bert.forward(t, ids, typeIds, mask, ctx).pooled();
+        if (ctx != null) {
+            pooled = t.dropout(pooled, bert.config().hiddenDropout(), ctx.seed(), ctx.randomOffset(4095));
+        }
+        return classifier.forward(t, pooled);
+    }
+}
