@@ -710,6 +710,25 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void indexCopy(Tensor src, Tensor rows, Tensor dst) {
+        int width = dst.dim(-1);
+        int dstRows = dst.numelInt() / width;
+        int[] idx = i(rows);
+        if (src.numel() != (long) idx.length * width) {
+            throw new IllegalArgumentException("indexCopy: " + src + " is not " + idx.length + " rows of " + width);
+        }
+        float[] s = f(src);
+        float[] d = f(dst);
+        for (int x = 0; x < idx.length; x++) {
+            if (idx[x] < 0 || idx[x] >= dstRows) {
+                throw new IllegalArgumentException("indexCopy: row " + idx[x] + " outside " + dstRows);
+            }
+            System.arraycopy(s, x * width, d, idx[x] * width, width);
+        }
+        finish(dst);
+    }
+
+    @Override
     public CrossEntropyResult crossEntropy(Tensor logits, Tensor targets, int ignoreIndex) {
         int vocab = logits.dim(-1);
         int rows = logits.numelInt() / vocab;

@@ -116,6 +116,9 @@ public interface Backend {
     /** {@code dTable[ids[i]] += dOut[i]}, in place. */
     void embeddingBackward(Tensor ids, Tensor dOut, Tensor dTable);
 
+    /** {@code dst[rows[i]] = src[i]} for rows of the last dimension, in place (KV-cache writes). */
+    void indexCopy(Tensor src, Tensor rows, Tensor dst);
+
     /**
      * Per-row cross-entropy of {@code logits (n, vocab)} against I32 {@code targets (n)}; rows whose
      * target is {@code ignoreIndex} give loss 0. Returns the losses and the log-sum-exp per row.

@@ -1,0 +1,175 @@
+package dev.rosarium.core.models.llama;
+
+import dev.rosarium.core.autograd.Tape;
+import dev.rosarium.core.autograd.Variable;
+import dev.rosarium.core.models.Weights;
+import dev.rosarium.core.nn.Linear;
+import dev.rosarium.core.tensor.DType;
+import dev.rosarium.core.tensor.Tensor;
+import dev.rosarium.core.tensor.UnaryOp;
+import dev.rosarium.core.train.StepContext;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A LLaMA-family decoder with its LM head, as transformers' LlamaForCausalLM: token embedding,
+ * pre-norm blocks (RMS norm, grouped-query causal attention with half-split RoPE, residual; RMS
+ * norm, SwiGLU MLP, residual), final RMS norm, LM head (tied to the embedding when configured).
+ */
+public final class LlamaForCausalLM {
+    /** One decoder block's weights. */
+    private record Block(Linear q, Linear k, Linear v, Linear o, Linear gate, Linear up, Linear down,
+                         Variable inputNorm, Variable postNorm) {
+    }
+
+    /** Rotary tables are built once for at most this many positions. */
+    private static final int MAX_TABLE = 16_384;
+
+    private final LlamaConfig config;
+    private final Weights weights;
+    private final Variable embed;
+    private final List<Block> blocks = new ArrayList<>();
+    private final Variable norm;
+    private final Variable lmHead;
+    private final Tensor cos;
+    private final Tensor sin;
+
+    public LlamaForCausalLM(LlamaConfig config, Weights w) throws IOException {
+        this.config = config;
+        this.weights = w;
+        embed = w.get("model.embed_tokens.weight");
+        for (int i = 0; i < config.numLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            blocks.add(new Block(lin(w, p + "self_attn.q_proj"), lin(w, p + "self_attn.k_proj"),
+                    lin(w, p + "self_attn.v_proj"), lin(w, p + "self_attn.o_proj"), lin(w, p + "mlp.gate_proj"),
+                    lin(w, p + "mlp.up_proj"), lin(w, p + "mlp.down_proj"), w.get(p + "input_layernorm.weight"),
+                    w.get(p + "post_attention_layernorm.weight")));
+        }
+        norm = w.get("model.norm.weight");
+        lmHead = config.tieWordEmbeddings() ? embed : w.get("lm_head.weight");
+        float[][] tables = config.ropeTables(Math.min(config.maxPositions(), MAX_TABLE));
+        int half = config.headDim() / 2;
+        cos = w.backend().fromFloats(tables[0], DType.F32, tables[0].length / half, half);
+        sin = w.backend().fromFloats(tables[1], DType.F32, tables[1].length / half, half);
+    }
+
+    private static Linear lin(Weights w, String name) throws IOException {
+        return new Linear(name, w.get(name + ".weight"), null);
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public Weights weights() {
+        return weights;
+    }
+
+    /** Every linear layer of the decoder blocks (q, k, v, o, gate, up, down per layer), for adapters. */
+    public List<Linear> linears() {
+        List<Linear> out = new ArrayList<>();
+        for (Block b : blocks) {
+            out.addAll(List.of(b.q(), b.k(), b.v(), b.o(), b.gate(), b.up(), b.down()));
+        }
+        return out;
+    }
+
+    public KvCache newCache(int batch, int capacity) {
+        return new KvCache(weights.backend(), config, batch, capacity);
+    }
+
+    /**
+     * Logits {@code (batch, seq, vocab)} for token ids {@code (batch, seq)}.
+     *
+     * @param positions I32 {@code (batch, seq)} rotary positions, or null for 0..seq-1
+     * @param keyMask   I32 {@code (batch, seq)}, 0 on padding, or null
+     * @param ctx       unused by LLaMA (no dropout); kept for the common forward signature
+     */
+    public Variable logits(Tape t, Tensor ids, Tensor positions, Tensor keyMask, StepContext ctx) {
+        Variable x = hidden(t, ids, positions, keyMask, null);
+        return t.matmul(x, lmHead, true);
+    }
+
+    /**
+     * Runs new tokens through the model, appending their keys and values to {@code cache}, and
+     * returns the logits of each sequence's last new token {@code (batch, vocab)}. The first call
+     * (empty cache) may pass a whole left-padded prompt; later calls pass one token per sequence.
+     */
+    public Tensor step(Tensor ids, Tensor positions, int[] newValid, KvCache cache) {
+        int b = ids.dim(0);
+        int seq = ids.dim(1);
+        if (cache.length > 0 && seq != 1) {
+            throw new IllegalArgumentException("after the prompt, feed one token per sequence (got " + seq + ")");
+        }
+        if (cache.length + seq > cache.capacity) {
+            throw new IllegalArgumentException("KV cache of " + cache.capacity + " positions is full");
+        }
+        for (int bi = 0; bi < b; bi++) {
+            for (int ti = 0; ti < seq; ti++) {
+                cache.valid[bi * cache.capacity + cache.length + ti] = newValid[bi * seq + ti];
+            }
+        }
+        try (Tape t = Tape.inference(weights.backend())) {
+            Tensor mask = cache.length == 0 ? t.backend().fromInts(newValid, DType.I32, b, seq) : null;
+            Variable x = hidden(t, ids, positions, mask, cache);
+            int[] last = new int[b];
+            for (int bi = 0; bi < b; bi++) {
+                last[bi] = bi * seq + seq - 1;
+            }
+            Variable rows = t.embedding(t.reshape(x, b * seq, config.hiddenSize()),
+                    t.backend().fromInts(last, DType.I32, b));
+            Tensor logits = t.backend().duplicate(t.matmul(rows, lmHead, true).value());
+            cache.length += seq;
+            return logits;
+        }
+    }
+
+    private Variable hidden(Tape t, Tensor ids, Tensor positions, Tensor keyMask, KvCache cache) {
+        int b = ids.dim(0);
+        int seq = ids.dim(1);
+        if (positions == null) {
+            int[] pos = new int[b * seq];
+            for (int i = 0; i < pos.length; i++) {
+                pos[i] = i % seq;
+            }
+            positions = t.backend().fromInts(pos, DType.I32, b, seq);
+        }
+        int h = config.numHeads();
+        int kv = config.numKvHeads();
+        int hd = config.headDim();
+        float scale = (float) (1 / Math.sqrt(hd));
+        Tensor cacheRows = cache == null ? null : t.backend().fromInts(cache.rows(seq), DType.I32, b * seq);
+        Tensor cacheMask = cache == null || cache.length == 0 ? null
+                : t.backend().fromInts(cache.valid, DType.I32, b, cache.capacity);
+        Variable x = t.embedding(embed, ids);
+        for (int i = 0; i < blocks.size(); i++) {
+            Block blk = blocks.get(i);
+            Variable n = t.rmsNorm(x, blk.inputNorm(), config.rmsNormEps(), 0f);
+            Variable q = t.rope(t.reshape(blk.q().forward(t, n), b, seq, h, hd), cos, sin, positions);
+            Variable k = t.rope(t.reshape(blk.k().forward(t, n), b, seq, kv, hd), cos, sin, positions);
+            Variable v = t.reshape(blk.v().forward(t, n), b, seq, kv, hd);
+            Variable a;
+            if (cache == null || cache.length == 0) {
+                a = t.attention(q, k, v, keyMask, true, scale);
+            } else {
+                a = null;
+            }
+            if (cache != null) {
+                t.backend().indexCopy(k.value().reshape(b * seq, kv * hd), cacheRows,
+                        cache.keys[i].reshape(b * cache.capacity, kv * hd));
+                t.backend().indexCopy(v.value().reshape(b * seq, kv * hd), cacheRows,
+                        cache.values[i].reshape(b * cache.capacity, kv * hd));
+                if (a == null) {
+                    a = t.attention(q, t.constant(cache.keys[i]), t.constant(cache.values[i]), cacheMask, false, scale);
+                }
+            }
+            x = t.add(x, blk.o().forward(t, t.reshape(a, b, seq, h * hd)));
+            Variable n2 = t.rmsNorm(x, blk.postNorm(), config.rmsNormEps(), 0f);
+            Variable mlp = t.mul(t.unary(UnaryOp.SILU, blk.gate().forward(t, n2)), blk.up().forward(t, n2));
+            x = t.add(x, blk.down().forward(t, mlp));
+        }
+        return t.rmsNorm(x, norm, config.rmsNormEps(), 0f);
+    }
+}

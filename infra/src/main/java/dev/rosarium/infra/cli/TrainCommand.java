@@ -1,0 +1,82 @@
+package dev.rosarium.infra.cli;
+
+import dev.rosarium.core.cpu.CpuBackend;
+import dev.rosarium.core.model.ModelCache;
+import dev.rosarium.core.recipes.ClassificationConfig;
+import dev.rosarium.core.recipes.ClassificationRecipe;
+import dev.rosarium.core.recipes.ClassificationResult;
+import dev.rosarium.core.tasks.DataFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code rosarium train}: one fine-tuning run of an encoder on a classification task, on the CPU. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Fine-tune an encoder (full fine-tuning) on a classification task and score it before and after.")
+public final class TrainCommand implements Callable<Integer> {
+    private static final ClassificationConfig D = ClassificationConfig.defaults();
+
+    @Option(names = "--model", description = "Packaged model id or Hugging Face model directory (default: ${DEFAULT-VALUE}).")
+    String model = D.model();
+
+    @Option(names = "--task", description = "Classification task: sst2 or mrpc (default: ${DEFAULT-VALUE}).")
+    String task = D.task();
+
+    @Option(names = "--data", description = "Data directory holding sst2/, mrpc/, gsm8k/ (default: $ROSARIUM_DATA or ../shared/data).")
+    Path data;
+
+    @Option(names = "--train-rows", description = "Training rows, a seeded random subset; -1 for all (default: ${DEFAULT-VALUE}).")
+    int trainRows = D.trainRows();
+
+    @Option(names = "--eval-rows", description = "Held-out rows to score; -1 for all (default: ${DEFAULT-VALUE}).")
+    int evalRows = D.evalRows();
+
+    @Option(names = "--batch-size", description = "Examples per optimizer step (default: ${DEFAULT-VALUE}).")
+    int batchSize = D.batchSize();
+
+    @Option(names = "--max-length", description = "Tokens per example after truncation (default: ${DEFAULT-VALUE}).")
+    int maxLength = D.maxLength();
+
+    @Option(names = "--lr", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    double lr = D.lr();
+
+    @Option(names = "--weight-decay", description = "AdamW weight decay, not applied to biases and norms (default: ${DEFAULT-VALUE}).")
+    double weightDecay = D.weightDecay();
+
+    @Option(names = "--epochs", description = "Passes over the training rows (default: ${DEFAULT-VALUE}).")
+    int epochs = D.epochs();
+
+    @Option(names = "--warmup-ratio", description = "Fraction of steps of linear warm-up (default: ${DEFAULT-VALUE}).")
+    double warmupRatio = D.warmupRatio();
+
+    @Option(names = "--max-grad-norm", description = "Global gradient-norm clip; 0 disables (default: ${DEFAULT-VALUE}).")
+    double maxGradNorm = D.maxGradNorm();
+
+    @Option(names = "--seed", description = "Seed for the subset, shuffling, head init and dropout (default: ${DEFAULT-VALUE}).")
+    long seed = D.seed();
+
+    @Override
+    public Integer call() throws Exception {
+        ClassificationConfig cfg = new ClassificationConfig(model, task, trainRows, evalRows, batchSize, maxLength, lr,
+                weightDecay, epochs, warmupRatio, maxGradNorm, seed);
+        Path dataRoot = data != null ? data : DataFiles.defaultRoot();
+        System.err.println("rosarium train: " + cfg);
+        ClassificationRecipe recipe = new ClassificationRecipe(CpuBackend.get(), dataRoot, ModelCache.standard());
+        ProgressBar[] bar = new ProgressBar[1];
+        ClassificationResult r = recipe.run(cfg, name -> true, m -> {
+            if (bar[0] == null) {
+                long perEpoch = (trainRows < 0 ? Long.MAX_VALUE : (trainRows + batchSize - 1) / batchSize);
+                bar[0] = new ProgressBar(System.err, "train", perEpoch * epochs);
+            }
+            bar[0].update(m.step(), String.format(Locale.ROOT, "loss %.4f", m.loss()));
+        });
+        System.out.printf(Locale.ROOT, "task %s, model %s, %d trainable parameters, %d steps in %.1f s%n", task, model,
+                r.trainableParams(), r.steps(), r.trainSeconds());
+        System.out.println("held-out before training: " + r.before());
+        System.out.println("held-out after training:  " + r.after());
+        return 0;
+    }
+}
