@@ -43,6 +43,10 @@ final class CpuGemm {
             naive(a, aOff, transA, b, bOff, transB, c, cOff, m, n, k, alpha, beta);
             return;
         }
+        if (m <= SKINNY_ROWS) {
+            skinny(a, aOff, transA, b, bOff, transB, c, cOff, m, n, k, alpha, beta, parallel);
+            return;
+        }
         // One fork per product: each thread owns a slab of C along its longer side and runs the
         // whole blocked loop nest on it with private packing buffers. Waking pool threads costs
         // tens of microseconds, so forking per KC slice would eat small products alive.
@@ -65,6 +69,70 @@ final class CpuGemm {
             Parallel.range(slabs, 1, body);
         } else {
             body.run(0, 1);
+        }
+    }
+
+    /** Up to this many rows of C (token-by-token decoding), packing B would cost more than the product. */
+    private static final int SKINNY_ROWS = 8;
+
+    /**
+     * A few rows of C: stream B once, without packing, split over threads by columns. With B
+     * transposed (the nn.Linear layout) each C element is a contiguous dot product; otherwise each
+     * row of B is scaled into a contiguous row of C.
+     */
+    private static void skinny(float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB,
+                               float[] c, int cOff, int m, int n, int k, float alpha, float beta, boolean parallel) {
+        float[] rows = new float[m * k];
+        for (int i = 0; i < m; i++) {
+            for (int p = 0; p < k; p++) {
+                rows[i * k + p] = transA ? a[aOff + p * m + i] : a[aOff + i * k + p];
+            }
+        }
+        Parallel.Range body = (lo, hi) -> {
+            if (transB) {
+                for (int j = lo; j < hi; j++) {
+                    int bj = bOff + j * k;
+                    for (int i = 0; i < m; i++) {
+                        FloatVector acc = FloatVector.zero(S);
+                        int p = 0;
+                        for (; p + L <= k; p += L) {
+                            acc = FloatVector.fromArray(S, rows, i * k + p).fma(FloatVector.fromArray(S, b, bj + p), acc);
+                        }
+                        float dot = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+                        for (; p < k; p++) {
+                            dot += rows[i * k + p] * b[bj + p];
+                        }
+                        int ci = cOff + i * n + j;
+                        c[ci] = alpha * dot + (beta == 0f ? 0f : beta * c[ci]);
+                    }
+                }
+            } else {
+                float[] acc = new float[hi - lo];
+                for (int i = 0; i < m; i++) {
+                    java.util.Arrays.fill(acc, 0f);
+                    for (int p = 0; p < k; p++) {
+                        float av = rows[i * k + p];
+                        int bp = bOff + p * n + lo;
+                        int j = 0;
+                        FloatVector va = FloatVector.broadcast(S, av);
+                        for (; j + L <= hi - lo; j += L) {
+                            va.fma(FloatVector.fromArray(S, b, bp + j), FloatVector.fromArray(S, acc, j)).intoArray(acc, j);
+                        }
+                        for (; j < hi - lo; j++) {
+                            acc[j] += av * b[bp + j];
+                        }
+                    }
+                    for (int j = lo; j < hi; j++) {
+                        int ci = cOff + i * n + j;
+                        c[ci] = alpha * acc[j - lo] + (beta == 0f ? 0f : beta * c[ci]);
+                    }
+                }
+            }
+        };
+        if (parallel) {
+            Parallel.range(n, 64, body);
+        } else {
+            body.run(0, n);
         }
     }
 

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 
 /**
@@ -21,6 +22,28 @@ public final class Weights {
     @FunctionalInterface
     public interface Source {
         Tensor load(String name, Backend backend, DType dtype) throws IOException;
+    }
+
+    /**
+     * Fresh weights for training from scratch: norm weights ("...norm.weight", "LayerNorm.weight") are
+     * ones, biases and norm biases zeros, everything else N(0, std^2) from Philox at {@code seed},
+     * each tensor at its own stream offset derived from its name.
+     */
+    public static Source randomInit(Map<String, int[]> shapes, long seed, float std) {
+        return (name, backend, dtype) -> {
+            int[] shape = shapes.get(name);
+            if (shape == null) {
+                throw new IOException("no shape known for weight " + name);
+            }
+            Tensor t = backend.zeros(dtype, shape);
+            String lower = name.toLowerCase(java.util.Locale.ROOT);
+            if (lower.endsWith("norm.weight")) {
+                backend.fill(t, 1f);
+            } else if (!lower.endsWith("bias")) {
+                backend.fillNormal(t, 0f, std, seed, (name.hashCode() & 0xFFFFFFFFL) << 28);
+            }
+            return t;
+        };
     }
 
     private final Source source;
@@ -44,8 +67,14 @@ public final class Weights {
         return dtype;
     }
 
-    public Variable get(String name) throws IOException {
-        return register(name, source.load(name, backend, dtype));
+    /** Loads {@code name}, which must have {@code shape}; a mismatch names the weight and both shapes. */
+    public Variable get(String name, int... shape) throws IOException {
+        Tensor t = source.load(name, backend, dtype);
+        if (!java.util.Arrays.equals(t.shape(), shape)) {
+            throw new IOException("weight " + name + " has shape " + java.util.Arrays.toString(t.shape())
+                    + ", the configuration implies " + java.util.Arrays.toString(shape));
+        }
+        return register(name, t);
     }
 
     /** Registers a tensor made elsewhere (e.g. a freshly initialized head) under {@code name}. */

@@ -24,7 +24,7 @@ class CpuGemmTest {
     @CsvSource({
         "1,1,1,1,false,false,1,0", "7,13,5,1,false,false,1,0", "6,16,256,1,false,false,1,0",
         "37,45,300,1,true,false,1,0", "37,45,300,1,false,true,0.5,0", "64,70,513,1,true,true,1,1",
-        "100,3200,40,1,false,true,1,0.25", "5,7,9,4,false,false,2,0", "50,40,30,3,true,true,1,0.5",
+        "100,3200,40,1,false,true,1,0.25", "5,7,9,4,false,false,2,0", "3,70,300,1,false,true,1,0.5", "8,45,37,1,true,false,1,0", "2,1000,20,1,false,false,1,0", "50,40,30,3,true,true,1,0.5",
         "128,96,600,2,false,true,1,0"})
     void matchesReference(int m, int n, int k, int batch, boolean ta, boolean tb, float alpha, float beta) {
         Random rnd = new Random(m * 31L + n * 7L + k);

@@ -32,12 +32,23 @@ public final class BertForSequenceClassification {
     public static BertForSequenceClassification load(HfModelDirectory dir, int numLabels, Backend backend, DType dtype,
                                                      Predicate<String> trainable, long seed) throws IOException {
         BertConfig cfg = BertConfig.fromJson(dir.config(), dir.path().resolve("config.json"));
-        Weights w = new Weights(dir::load, backend, dtype, trainable);
         String prefix = dir.has("bert.embeddings.word_embeddings.weight") ? "bert." : "";
+        return create(cfg, new Weights(dir::load, backend, dtype, trainable), prefix, dir.has("classifier.weight"),
+                numLabels, seed);
+    }
+
+    /**
+     * Builds the model over any weight source; {@code storedHead} says whether the source holds a
+     * classifier or one is initialized here.
+     */
+    public static BertForSequenceClassification create(BertConfig cfg, Weights w, String prefix, boolean storedHead,
+                                                       int numLabels, long seed) throws IOException {
+        Backend backend = w.backend();
+        DType dtype = w.dtype();
         BertModel bert = new BertModel(cfg, w, prefix);
         Linear head;
-        if (dir.has("classifier.weight")) {
-            head = BertModel.linear(w, "classifier");
+        if (storedHead) {
+            head = BertModel.linear(w, "classifier", numLabels, cfg.hiddenSize());
         } else {
             Tensor hw = backend.zeros(dtype, numLabels, cfg.hiddenSize());
             backend.fillNormal(hw, 0f, 0.02f, seed, 0);
@@ -45,7 +56,7 @@ public final class BertForSequenceClassification {
                     w.register("classifier.bias", backend.zeros(dtype, numLabels)));
         }
         if (head.outFeatures() != numLabels) {
-            throw new IllegalArgumentException(dir.path() + ": classifier has " + head.outFeatures()
+            throw new IllegalArgumentException("classifier has " + head.outFeatures()
                     + " labels, the task has " + numLabels);
         }
         return new BertForSequenceClassification(bert, head, w);

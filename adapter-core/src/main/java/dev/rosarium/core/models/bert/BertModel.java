@@ -11,7 +11,9 @@ import dev.rosarium.core.train.StepContext;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A BERT-family encoder as transformers' BertModel computes it: word + absolute position + token
@@ -40,25 +42,58 @@ public final class BertModel {
     public BertModel(BertConfig config, Weights w, String prefix) throws IOException {
         this.config = config;
         String p = prefix;
-        wordEmb = w.get(p + "embeddings.word_embeddings.weight");
-        posEmb = w.get(p + "embeddings.position_embeddings.weight");
-        typeEmb = w.get(p + "embeddings.token_type_embeddings.weight");
-        embLnW = w.get(p + "embeddings.LayerNorm.weight");
-        embLnB = w.get(p + "embeddings.LayerNorm.bias");
+        int h = config.hiddenSize();
+        int ff = config.intermediateSize();
+        wordEmb = w.get(p + "embeddings.word_embeddings.weight", config.vocabSize(), h);
+        posEmb = w.get(p + "embeddings.position_embeddings.weight", config.maxPositions(), h);
+        typeEmb = w.get(p + "embeddings.token_type_embeddings.weight", config.typeVocabSize(), h);
+        embLnW = w.get(p + "embeddings.LayerNorm.weight", h);
+        embLnB = w.get(p + "embeddings.LayerNorm.bias", h);
         for (int i = 0; i < config.numLayers(); i++) {
             String l = p + "encoder.layer." + i + ".";
-            blocks.add(new Block(linear(w, l + "attention.self.query"), linear(w, l + "attention.self.key"),
-                    linear(w, l + "attention.self.value"), linear(w, l + "attention.output.dense"),
-                    w.get(l + "attention.output.LayerNorm.weight"), w.get(l + "attention.output.LayerNorm.bias"),
-                    linear(w, l + "intermediate.dense"), linear(w, l + "output.dense"),
-                    w.get(l + "output.LayerNorm.weight"), w.get(l + "output.LayerNorm.bias")));
+            blocks.add(new Block(linear(w, l + "attention.self.query", h, h), linear(w, l + "attention.self.key", h, h),
+                    linear(w, l + "attention.self.value", h, h), linear(w, l + "attention.output.dense", h, h),
+                    w.get(l + "attention.output.LayerNorm.weight", h), w.get(l + "attention.output.LayerNorm.bias", h),
+                    linear(w, l + "intermediate.dense", ff, h), linear(w, l + "output.dense", h, ff),
+                    w.get(l + "output.LayerNorm.weight", h), w.get(l + "output.LayerNorm.bias", h)));
         }
-        pooler = linear(w, p + "pooler.dense");
+        pooler = linear(w, p + "pooler.dense", h, h);
         act = activation(config.hiddenAct());
     }
 
-    static Linear linear(Weights w, String name) throws IOException {
-        return new Linear(name, w.get(name + ".weight"), w.get(name + ".bias"));
+    static Linear linear(Weights w, String name, int out, int in) throws IOException {
+        return new Linear(name, w.get(name + ".weight", out, in), w.get(name + ".bias", out));
+    }
+
+    /** Every weight's name and shape for a configuration (head excluded). */
+    public static Map<String, int[]> weightShapes(BertConfig c, String p) {
+        Map<String, int[]> m = new LinkedHashMap<>();
+        int h = c.hiddenSize();
+        int ff = c.intermediateSize();
+        m.put(p + "embeddings.word_embeddings.weight", new int[] {c.vocabSize(), h});
+        m.put(p + "embeddings.position_embeddings.weight", new int[] {c.maxPositions(), h});
+        m.put(p + "embeddings.token_type_embeddings.weight", new int[] {c.typeVocabSize(), h});
+        m.put(p + "embeddings.LayerNorm.weight", new int[] {h});
+        m.put(p + "embeddings.LayerNorm.bias", new int[] {h});
+        for (int i = 0; i < c.numLayers(); i++) {
+            String l = p + "encoder.layer." + i + ".";
+            for (String lin : new String[] {"attention.self.query", "attention.self.key", "attention.self.value",
+                "attention.output.dense"}) {
+                m.put(l + lin + ".weight", new int[] {h, h});
+                m.put(l + lin + ".bias", new int[] {h});
+            }
+            m.put(l + "intermediate.dense.weight", new int[] {ff, h});
+            m.put(l + "intermediate.dense.bias", new int[] {ff});
+            m.put(l + "output.dense.weight", new int[] {h, ff});
+            m.put(l + "output.dense.bias", new int[] {h});
+            for (String ln : new String[] {"attention.output.LayerNorm", "output.LayerNorm"}) {
+                m.put(l + ln + ".weight", new int[] {h});
+                m.put(l + ln + ".bias", new int[] {h});
+            }
+        }
+        m.put(p + "pooler.dense.weight", new int[] {h, h});
+        m.put(p + "pooler.dense.bias", new int[] {h});
+        return m;
     }
 
     static UnaryOp activation(String name) {

@@ -11,7 +11,9 @@ import dev.rosarium.core.train.StepContext;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A LLaMA-family decoder with its LM head, as transformers' LlamaForCausalLM: token embedding,
@@ -39,24 +41,53 @@ public final class LlamaForCausalLM {
     public LlamaForCausalLM(LlamaConfig config, Weights w) throws IOException {
         this.config = config;
         this.weights = w;
-        embed = w.get("model.embed_tokens.weight");
+        Map<String, int[]> shapes = weightShapes(config);
+        embed = w.get("model.embed_tokens.weight", shapes.get("model.embed_tokens.weight"));
         for (int i = 0; i < config.numLayers(); i++) {
             String p = "model.layers." + i + ".";
-            blocks.add(new Block(lin(w, p + "self_attn.q_proj"), lin(w, p + "self_attn.k_proj"),
-                    lin(w, p + "self_attn.v_proj"), lin(w, p + "self_attn.o_proj"), lin(w, p + "mlp.gate_proj"),
-                    lin(w, p + "mlp.up_proj"), lin(w, p + "mlp.down_proj"), w.get(p + "input_layernorm.weight"),
-                    w.get(p + "post_attention_layernorm.weight")));
+            blocks.add(new Block(lin(w, shapes, p + "self_attn.q_proj"), lin(w, shapes, p + "self_attn.k_proj"),
+                    lin(w, shapes, p + "self_attn.v_proj"), lin(w, shapes, p + "self_attn.o_proj"),
+                    lin(w, shapes, p + "mlp.gate_proj"), lin(w, shapes, p + "mlp.up_proj"),
+                    lin(w, shapes, p + "mlp.down_proj"),
+                    w.get(p + "input_layernorm.weight", shapes.get(p + "input_layernorm.weight")),
+                    w.get(p + "post_attention_layernorm.weight", shapes.get(p + "post_attention_layernorm.weight"))));
         }
-        norm = w.get("model.norm.weight");
-        lmHead = config.tieWordEmbeddings() ? embed : w.get("lm_head.weight");
+        norm = w.get("model.norm.weight", config.hiddenSize());
+        lmHead = config.tieWordEmbeddings() ? embed : w.get("lm_head.weight", shapes.get("lm_head.weight"));
         float[][] tables = config.ropeTables(Math.min(config.maxPositions(), MAX_TABLE));
         int half = config.headDim() / 2;
         cos = w.backend().fromFloats(tables[0], DType.F32, tables[0].length / half, half);
         sin = w.backend().fromFloats(tables[1], DType.F32, tables[1].length / half, half);
     }
 
-    private static Linear lin(Weights w, String name) throws IOException {
-        return new Linear(name, w.get(name + ".weight"), null);
+    private static Linear lin(Weights w, Map<String, int[]> shapes, String name) throws IOException {
+        return new Linear(name, w.get(name + ".weight", shapes.get(name + ".weight")), null);
+    }
+
+    /** Every weight's name (Hugging Face naming) and shape for a configuration. */
+    public static Map<String, int[]> weightShapes(LlamaConfig c) {
+        Map<String, int[]> m = new LinkedHashMap<>();
+        int h = c.hiddenSize();
+        int q = c.numHeads() * c.headDim();
+        int kv = c.numKvHeads() * c.headDim();
+        m.put("model.embed_tokens.weight", new int[] {c.vocabSize(), h});
+        for (int i = 0; i < c.numLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            m.put(p + "self_attn.q_proj.weight", new int[] {q, h});
+            m.put(p + "self_attn.k_proj.weight", new int[] {kv, h});
+            m.put(p + "self_attn.v_proj.weight", new int[] {kv, h});
+            m.put(p + "self_attn.o_proj.weight", new int[] {h, q});
+            m.put(p + "mlp.gate_proj.weight", new int[] {c.intermediateSize(), h});
+            m.put(p + "mlp.up_proj.weight", new int[] {c.intermediateSize(), h});
+            m.put(p + "mlp.down_proj.weight", new int[] {h, c.intermediateSize()});
+            m.put(p + "input_layernorm.weight", new int[] {h});
+            m.put(p + "post_attention_layernorm.weight", new int[] {h});
+        }
+        m.put("model.norm.weight", new int[] {h});
+        if (!c.tieWordEmbeddings()) {
+            m.put("lm_head.weight", new int[] {c.vocabSize(), h});
+        }
+        return m;
     }
 
     public LlamaConfig config() {
