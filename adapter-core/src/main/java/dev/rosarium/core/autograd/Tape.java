@@ -89,6 +89,34 @@ public final class Tape implements AutoCloseable {
         return out;
     }
 
+    /** Where a custom op's backward sends the gradient of each of its inputs. */
+    @FunctionalInterface
+    public interface Grads {
+        /** Adds {@code g} (ownership passes) to the gradient of {@code input}, if it takes one. */
+        void push(Variable input, Tensor g);
+    }
+
+    /** The backward of a custom op: from the gradient of its output to those of its inputs. */
+    @FunctionalInterface
+    public interface Backward {
+        void run(Tensor gradOut, Grads grads);
+    }
+
+    /**
+     * Records an op computed outside the tape (a fused adapter kernel, a statistics hook): its
+     * value, and a backward that runs only if some input needs a gradient.
+     */
+    public Variable custom(Tensor value, Backward backward, Variable... inputs) {
+        Variable[] holder = new Variable[1];
+        holder[0] = record(value, () -> backward.run(holder[0].grad(), Tape::push), inputs);
+        return holder[0];
+    }
+
+    /** Keeps a tensor alive until the tape closes and then releases it. */
+    public Tensor track(Tensor t) {
+        return keep(t);
+    }
+
     /** Wraps a tensor the caller owns as a constant of this graph. */
     public Variable constant(Tensor t) {
         return Variable.constant(t);

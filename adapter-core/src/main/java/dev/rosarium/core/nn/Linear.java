@@ -2,15 +2,18 @@ package dev.rosarium.core.nn;
 
 import dev.rosarium.core.autograd.Tape;
 import dev.rosarium.core.autograd.Variable;
+import dev.rosarium.core.train.StepContext;
 
 /**
  * A linear layer with nn.Linear's layout: weight {@code (out, in)}, optional bias {@code (out)},
- * {@code y = x W^T + b}.
+ * {@code y = x W^T + b}. An adapter may be attached; it then computes the layer's output (base
+ * plus its update) until it is merged or removed.
  */
 public final class Linear {
     private final String name;
     private final Variable weight;
     private final Variable bias;
+    private LinearAdapter adapter;
 
     public Linear(String name, Variable weight, Variable bias) {
         if (weight.shape().length != 2 || (bias != null && bias.shape()[0] != weight.shape()[0])) {
@@ -42,7 +45,21 @@ public final class Linear {
         return weight.shape()[0];
     }
 
-    public Variable forward(Tape t, Variable x) {
+    public LinearAdapter adapter() {
+        return adapter;
+    }
+
+    public void setAdapter(LinearAdapter adapter) {
+        this.adapter = adapter;
+    }
+
+    /** The layer's output: the adapter's when one is attached, else the base product. */
+    public Variable forward(Tape t, Variable x, StepContext ctx) {
+        return adapter != null ? adapter.forward(t, x, ctx) : base(t, x);
+    }
+
+    /** The frozen base layer alone, {@code x W^T + b}. */
+    public Variable base(Tape t, Variable x) {
         Variable y = t.matmul(x, weight, true);
         return bias == null ? y : t.add(y, bias);
     }

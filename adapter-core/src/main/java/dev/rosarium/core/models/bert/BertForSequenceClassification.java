@@ -70,12 +70,21 @@ public final class BertForSequenceClassification {
         return weights;
     }
 
+    /** Linear layers adapters may target, by transformers module path (the head excluded). */
+    public java.util.Map<String, Linear> linearModules() {
+        return bert.linearModules("bert.");
+    }
+
+    public Linear classifier() {
+        return classifier;
+    }
+
     /** Logits {@code (batch, numLabels)}. */
     public Variable logits(Tape t, Tensor ids, Tensor typeIds, Tensor mask, StepContext ctx) {
         Variable pooled = bert.forward(t, ids, typeIds, mask, ctx).pooled();
         if (ctx != null) {
             pooled = t.dropout(pooled, bert.config().hiddenDropout(), ctx.seed(), ctx.randomOffset(4095));
         }
-        return classifier.forward(t, pooled);
+        return classifier.forward(t, pooled, ctx);
     }
 }

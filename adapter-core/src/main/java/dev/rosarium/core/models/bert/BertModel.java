@@ -37,10 +37,12 @@ public final class BertModel {
     private final List<Block> blocks = new ArrayList<>();
     private final Linear pooler;
     private final UnaryOp act;
+    private final String weightPrefix;
 
     /** Loads the encoder; {@code prefix} is prepended to every weight name ("" or "bert."). */
     public BertModel(BertConfig config, Weights w, String prefix) throws IOException {
         this.config = config;
+        this.weightPrefix = prefix;
         String p = prefix;
         int h = config.hiddenSize();
         int ff = config.intermediateSize();
@@ -117,12 +119,18 @@ public final class BertModel {
         return config;
     }
 
-    /** Every linear layer of the encoder blocks, for adapters to wrap. */
-    public List<Linear> linears() {
-        List<Linear> out = new ArrayList<>();
+    /**
+     * Every linear layer (encoder blocks and pooler) by its module path as transformers names it
+     * under {@code modulePrefix} ("bert." inside a task model), for adapters to wrap.
+     */
+    public Map<String, Linear> linearModules(String modulePrefix) {
+        Map<String, Linear> out = new LinkedHashMap<>();
         for (Block b : blocks) {
-            out.addAll(List.of(b.query(), b.key(), b.value(), b.attnOut(), b.intermediate(), b.output()));
+            for (Linear l : List.of(b.query(), b.key(), b.value(), b.attnOut(), b.intermediate(), b.output())) {
+                out.put(modulePrefix + l.name().substring(weightPrefix.length()), l);
+            }
         }
+        out.put(modulePrefix + pooler.name().substring(weightPrefix.length()), pooler);
         return out;
     }
 
@@ -156,14 +164,14 @@ public final class BertModel {
         float scale = (float) (1 / Math.sqrt(hd));
         for (int i = 0; i < blocks.size(); i++) {
             Block blk = blocks.get(i);
-            Variable q = t.reshape(blk.query().forward(t, x), b, seq, heads, hd);
-            Variable k = t.reshape(blk.key().forward(t, x), b, seq, heads, hd);
-            Variable v = t.reshape(blk.value().forward(t, x), b, seq, heads, hd);
+            Variable q = t.reshape(blk.query().forward(t, x, ctx), b, seq, heads, hd);
+            Variable k = t.reshape(blk.key().forward(t, x, ctx), b, seq, heads, hd);
+            Variable v = t.reshape(blk.value().forward(t, x, ctx), b, seq, heads, hd);
             Variable a = t.reshape(t.attention(q, k, v, mask, false, scale), b, seq, config.hiddenSize());
-            a = dropout(t, blk.attnOut().forward(t, a), ctx, 1 + 2 * i);
+            a = dropout(t, blk.attnOut().forward(t, a, ctx), ctx, 1 + 2 * i);
             x = t.layerNorm(t.add(a, x), blk.ln1w(), blk.ln1b(), config.layerNormEps());
-            Variable h = t.unary(act, blk.intermediate().forward(t, x));
-            h = dropout(t, blk.output().forward(t, h), ctx, 2 + 2 * i);
+            Variable h = t.unary(act, blk.intermediate().forward(t, x, ctx));
+            h = dropout(t, blk.output().forward(t, h, ctx), ctx, 2 + 2 * i);
             x = t.layerNorm(t.add(h, x), blk.ln2w(), blk.ln2b(), config.layerNormEps());
         }
         int[] first = new int[b];
@@ -172,7 +180,7 @@ public final class BertModel {
         }
         Variable cls = t.embedding(t.reshape(x, b * seq, config.hiddenSize()),
                 t.backend().fromInts(first, DType.I32, b));
-        Variable pooled = t.unary(UnaryOp.TANH, pooler.forward(t, cls));
+        Variable pooled = t.unary(UnaryOp.TANH, pooler.forward(t, cls, ctx));
         return new Output(x, pooled);
     }
 

@@ -98,11 +98,13 @@ public final class LlamaForCausalLM {
         return weights;
     }
 
-    /** Every linear layer of the decoder blocks (q, k, v, o, gate, up, down per layer), for adapters. */
-    public List<Linear> linears() {
-        List<Linear> out = new ArrayList<>();
+    /** Linear layers adapters may target (q, k, v, o, gate, up, down per layer; not the LM head), by module path. */
+    public Map<String, Linear> linearModules() {
+        Map<String, Linear> out = new LinkedHashMap<>();
         for (Block b : blocks) {
-            out.addAll(List.of(b.q(), b.k(), b.v(), b.o(), b.gate(), b.up(), b.down()));
+            for (Linear l : List.of(b.q(), b.k(), b.v(), b.o(), b.gate(), b.up(), b.down())) {
+                out.put(l.name(), l);
+            }
         }
         return out;
     }
@@ -116,10 +118,10 @@ public final class LlamaForCausalLM {
      *
      * @param positions I32 {@code (batch, seq)} rotary positions, or null for 0..seq-1
      * @param keyMask   I32 {@code (batch, seq)}, 0 on padding, or null
-     * @param ctx       unused by LLaMA (no dropout); kept for the common forward signature
+     * @param ctx       the training step (adapter dropout), or null for evaluation
      */
     public Variable logits(Tape t, Tensor ids, Tensor positions, Tensor keyMask, StepContext ctx) {
-        Variable x = hidden(t, ids, positions, keyMask, null);
+        Variable x = hidden(t, ids, positions, keyMask, null, ctx);
         return t.matmul(x, lmHead, true);
     }
 
@@ -144,7 +146,7 @@ public final class LlamaForCausalLM {
         }
         try (Tape t = Tape.inference(weights.backend())) {
             Tensor mask = cache.length == 0 ? t.backend().fromInts(newValid, DType.I32, b, seq) : null;
-            Variable x = hidden(t, ids, positions, mask, cache);
+            Variable x = hidden(t, ids, positions, mask, cache, null);
             int[] last = new int[b];
             for (int bi = 0; bi < b; bi++) {
                 last[bi] = bi * seq + seq - 1;
@@ -157,7 +159,7 @@ public final class LlamaForCausalLM {
         }
     }
 
-    private Variable hidden(Tape t, Tensor ids, Tensor positions, Tensor keyMask, KvCache cache) {
+    private Variable hidden(Tape t, Tensor ids, Tensor positions, Tensor keyMask, KvCache cache, StepContext ctx) {
         int b = ids.dim(0);
         int seq = ids.dim(1);
         if (positions == null) {
@@ -178,9 +180,9 @@ public final class LlamaForCausalLM {
         for (int i = 0; i < blocks.size(); i++) {
             Block blk = blocks.get(i);
             Variable n = t.rmsNorm(x, blk.inputNorm(), config.rmsNormEps(), 0f);
-            Variable q = t.rope(t.reshape(blk.q().forward(t, n), b, seq, h, hd), cos, sin, positions);
-            Variable k = t.rope(t.reshape(blk.k().forward(t, n), b, seq, kv, hd), cos, sin, positions);
-            Variable v = t.reshape(blk.v().forward(t, n), b, seq, kv, hd);
+            Variable q = t.rope(t.reshape(blk.q().forward(t, n, ctx), b, seq, h, hd), cos, sin, positions);
+            Variable k = t.rope(t.reshape(blk.k().forward(t, n, ctx), b, seq, kv, hd), cos, sin, positions);
+            Variable v = t.reshape(blk.v().forward(t, n, ctx), b, seq, kv, hd);
             Variable a;
             if (cache == null || cache.length == 0) {
                 a = t.attention(q, k, v, keyMask, true, scale);
@@ -196,10 +198,10 @@ public final class LlamaForCausalLM {
                     a = t.attention(q, t.constant(cache.keys[i]), t.constant(cache.values[i]), cacheMask, false, scale);
                 }
             }
-            x = t.add(x, blk.o().forward(t, t.reshape(a, b, seq, h * hd)));
+            x = t.add(x, blk.o().forward(t, t.reshape(a, b, seq, h * hd), ctx));
             Variable n2 = t.rmsNorm(x, blk.postNorm(), config.rmsNormEps(), 0f);
-            Variable mlp = t.mul(t.unary(UnaryOp.SILU, blk.gate().forward(t, n2)), blk.up().forward(t, n2));
-            x = t.add(x, blk.down().forward(t, mlp));
+            Variable mlp = t.mul(t.unary(UnaryOp.SILU, blk.gate().forward(t, n2, ctx)), blk.up().forward(t, n2, ctx));
+            x = t.add(x, blk.down().forward(t, mlp, ctx));
         }
         return t.rmsNorm(x, norm, config.rmsNormEps(), 0f);
     }
