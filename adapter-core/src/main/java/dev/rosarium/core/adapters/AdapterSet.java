@@ -49,6 +49,10 @@ public final class AdapterSet {
         return attach(modules, cfg.targets(), (name, site) -> LoraAdapter.create(name, modules.get(name), cfg, seed, site));
     }
 
+    public static AdapterSet rosa(Map<String, Linear> modules, RosaConfig cfg, long seed) {
+        return attach(modules, cfg.targets(), (name, site) -> RosaAdapter.create(name, modules.get(name), cfg, seed, site));
+    }
+
     public Map<String, LinearAdapter> adapters() {
         return adapters;
     }

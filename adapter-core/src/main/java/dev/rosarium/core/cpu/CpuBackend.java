@@ -852,6 +852,102 @@ public final class CpuBackend implements Backend {
         return fromInts(result, DType.I32, k);
     }
 
+    // ---- sparse (CSR) -----------------------------------------------------------------------
+
+    @Override
+    public Tensor csrAddDense(Tensor values, Tensor rowOffs, Tensor colIdx, Tensor dense) {
+        int n = dense.dim(0);
+        int[] ro = i(rowOffs);
+        int[] ci = i(colIdx);
+        float[] v = f(values);
+        checkCsr(ro, ci, v.length, n, dense.dim(1));
+        Tensor out = duplicate(dense);
+        float[] o = f(out);
+        int m = dense.dim(1);
+        for (int r = 0; r < n; r++) {
+            for (int k = ro[r]; k < ro[r + 1]; k++) {
+                o[r * m + ci[k]] += v[k];
+            }
+        }
+        return finish(out);
+    }
+
+    private static void checkCsr(int[] ro, int[] ci, int nnz, int n, int m) {
+        if (ro.length != n + 1 || ro[0] != 0 || ro[n] != nnz || ci.length != nnz) {
+            throw new IllegalArgumentException("CSR structure (" + ro.length + " offsets, " + ci.length
+                    + " columns) does not describe " + nnz + " values of a " + n + "x" + m + " matrix");
+        }
+    }
+
+    @Override
+    public Tensor sddmm(Tensor rowOffs, Tensor colIdx, Tensor a, Tensor b) {
+        int t = a.dim(0);
+        int n = a.dim(1);
+        int m = b.dim(1);
+        int[] ro = i(rowOffs);
+        int[] ci = i(colIdx);
+        checkCsr(ro, ci, ci.length, n, m);
+        // transposed copies make every sampled dot product contiguous
+        float[] at = transpose(f(a), t, n);
+        float[] bt = transpose(f(b), t, m);
+        float[] out = new float[ci.length];
+        Parallel.range(n, 8, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                for (int k = ro[r]; k < ro[r + 1]; k++) {
+                    double s = 0;
+                    int ai = r * t;
+                    int bi = ci[k] * t;
+                    for (int x = 0; x < t; x++) {
+                        s += at[ai + x] * bt[bi + x];
+                    }
+                    out[k] = (float) s;
+                }
+            }
+        });
+        return wrap(out, DType.F32, new int[] {ci.length});
+    }
+
+    private static float[] transpose(float[] x, int rows, int cols) {
+        float[] out = new float[x.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                out[c * rows + r] = x[r * cols + c];
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Tensor spmm(Tensor values, Tensor rowOffs, Tensor colIdx, int cols, Tensor x, boolean transposed) {
+        int[] ro = i(rowOffs);
+        int[] ci = i(colIdx);
+        float[] v = f(values);
+        int n = ro.length - 1;
+        checkCsr(ro, ci, v.length, n, cols);
+        int t = x.dim(0);
+        float[] xf = f(x);
+        int outCols = transposed ? cols : n;
+        int inCols = transposed ? n : cols;
+        if (x.dim(1) != inCols) {
+            throw new IllegalArgumentException("spmm: input " + x + " does not have " + inCols + " columns");
+        }
+        float[] o = new float[t * outCols];
+        Parallel.range(t, 4, (lo, hi) -> {
+            for (int row = lo; row < hi; row++) {
+                for (int r = 0; r < n; r++) {
+                    for (int k = ro[r]; k < ro[r + 1]; k++) {
+                        if (transposed) {
+                            o[row * outCols + ci[k]] += v[k] * xf[row * inCols + r];
+                        } else {
+                            o[row * outCols + r] += v[k] * xf[row * inCols + ci[k]];
+                        }
+                    }
+                }
+            }
+        });
+        return finish(wrap(o, x.dtype(), new int[] {t, outCols}));
+    }
+
     // ---- random numbers ---------------------------------------------------------------------
 
     @Override

@@ -12,7 +12,9 @@ import java.util.Map;
 /**
  * AdamW with decoupled weight decay, numerically as PyTorch's {@code torch.optim.AdamW}
  * (bias-corrected step size, {@code eps} added after the bias-corrected root). Moments are fp32
- * whatever the parameter dtype.
+ * whatever the parameter dtype. As in PyTorch, each parameter counts its own steps for bias
+ * correction, so a parameter that joins late (RoSA's sparse values after the mask warm-up) or whose
+ * state was reset (ROSA's resampling) starts its correction afresh.
  */
 public final class AdamW implements Optimizer {
     private final List<ParamGroup> groups;
@@ -20,6 +22,7 @@ public final class AdamW implements Optimizer {
     private final float beta2;
     private final float eps;
     private final Map<String, Tensor[]> moments = new LinkedHashMap<>();
+    private final Map<String, long[]> paramSteps = new LinkedHashMap<>();
     private long steps;
 
     public AdamW(List<ParamGroup> groups, double beta1, double beta2, double eps) {
@@ -52,8 +55,6 @@ public final class AdamW implements Optimizer {
     public void step(double lrFactor) {
         steps++;
         for (ParamGroup g : groups) {
-            Backend.AdamWHyper h = new Backend.AdamWHyper((float) (g.lr() * lrFactor), beta1, beta2, eps,
-                    (float) g.weightDecay(), steps);
             for (NamedParameter p : g.params()) {
                 Tensor grad = p.variable().grad();
                 if (grad == null) {
@@ -62,7 +63,10 @@ public final class AdamW implements Optimizer {
                 Tensor value = p.variable().value();
                 Tensor[] mv = moments.computeIfAbsent(p.name(), k -> new Tensor[] {
                         value.backend().zeros(DType.F32, value.shape()), value.backend().zeros(DType.F32, value.shape())});
-                value.backend().adamwStep(value, grad, mv[0], mv[1], h);
+                long[] n = paramSteps.computeIfAbsent(p.name(), k -> new long[1]);
+                n[0]++;
+                value.backend().adamwStep(value, grad, mv[0], mv[1], new Backend.AdamWHyper((float) (g.lr() * lrFactor),
+                        beta1, beta2, eps, (float) g.weightDecay(), n[0]));
             }
         }
     }
@@ -73,6 +77,8 @@ public final class AdamW implements Optimizer {
         moments.forEach((name, mv) -> {
             out.put(name + ".exp_avg", mv[0]);
             out.put(name + ".exp_avg_sq", mv[1]);
+            out.put(name + ".step", mv[0].backend().fromInts(new int[] {Math.toIntExact(paramSteps.get(name)[0])},
+                    DType.I32, 1));
         });
         return out;
     }
@@ -84,15 +90,18 @@ public final class AdamW implements Optimizer {
             for (NamedParameter p : g.params()) {
                 Tensor m = state.get(p.name() + ".exp_avg");
                 Tensor v = state.get(p.name() + ".exp_avg_sq");
+                Tensor n = state.get(p.name() + ".step");
                 if (m == null && v == null) {
                     continue;
                 }
-                if (m == null || v == null || !m.sameShape(p.variable().value()) || !v.sameShape(p.variable().value())) {
+                if (m == null || v == null || n == null || !m.sameShape(p.variable().value())
+                        || !v.sameShape(p.variable().value())) {
                     throw new IllegalArgumentException("optimizer state of " + p.name() + " is missing a moment or has shape "
                             + (m == null ? "?" : Shapes.str(m.shape())) + " instead of "
                             + Shapes.str(p.variable().shape()));
                 }
                 moments.put(p.name(), new Tensor[] {m, v});
+                paramSteps.put(p.name(), new long[] {n.toInts()[0]});
             }
         }
         this.steps = steps;
@@ -105,5 +114,6 @@ public final class AdamW implements Optimizer {
             mv[1].close();
         }
         moments.clear();
+        paramSteps.clear();
     }
 }

@@ -34,6 +34,6 @@ public interface Optimizer {
     /** Restores {@link #state()} and the step count; missing or misshapen tensors are errors. */
     void loadState(Map<String, Tensor> state, long steps);
 
-    /** Forgets all moments (ROSA resets them at every resample) but keeps the step count. */
+    /** Forgets all per-parameter state (ROSA resets it at every resample) but keeps the step count. */
     void resetState();
 }

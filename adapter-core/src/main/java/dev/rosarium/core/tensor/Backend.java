@@ -141,6 +141,27 @@ public interface Backend {
     /** Indices (I32) of the {@code k} largest elements of {@code x} flattened; ties go to the lower index. */
     Tensor topk(Tensor x, int k);
 
+    // ---- sparse (CSR) ---------------------------------------------------------------------
+
+    /**
+     * {@code dense + S} as a new tensor, S given in CSR: I32 {@code rowOffs (n+1)}, I32 {@code colIdx (nnz)},
+     * {@code values (nnz)}, columns ascending within a row (RoSA's {@code csr_add}).
+     */
+    Tensor csrAddDense(Tensor values, Tensor rowOffs, Tensor colIdx, Tensor dense);
+
+    /**
+     * Sampled dense-dense product for a sparse weight's gradient: for each non-zero {@code (i, j)},
+     * {@code out[k] = sum_t a[t, i] * b[t, j]} with {@code a (T, n)} and {@code b (T, m)}, i.e.
+     * {@code a^T b} sampled on the mask, never materializing the dense {@code (n, m)} product.
+     */
+    Tensor sddmm(Tensor rowOffs, Tensor colIdx, Tensor a, Tensor b);
+
+    /**
+     * {@code x S^T} for {@code x (T, m)} and {@code S (n, m)} in CSR, or {@code x S} for {@code x (T, n)}
+     * when {@code transposed} (the input gradient).
+     */
+    Tensor spmm(Tensor values, Tensor rowOffs, Tensor colIdx, int cols, Tensor x, boolean transposed);
+
     // ---- random numbers -------------------------------------------------------------------
 
     /** Fills with U[lo, hi) drawn from Philox(seed) at counters starting at {@code offset}. */

@@ -40,6 +40,7 @@ public final class TrainingLoop<B> {
     private final LossFunction<B> lossFunction;
     private final Settings settings;
     private final CheckpointStore checkpoints;
+    private final java.util.List<StepHook> hooks = new java.util.ArrayList<>();
     private long step;
 
     public TrainingLoop(Backend backend, Optimizer optimizer, LrSchedule schedule, DataSource<B> data,
@@ -57,8 +58,17 @@ public final class TrainingLoop<B> {
         return step;
     }
 
+    /** Adds a method schedule (mask warm-up, subspace resampling, pruning) to every step. */
+    public TrainingLoop<B> addHook(StepHook hook) {
+        hooks.add(hook);
+        return this;
+    }
+
     /** One optimizer step over {@code gradAccumulation} micro-batches. */
     public StepMetrics trainStep() {
+        for (StepHook h : hooks) {
+            h.beforeStep(step);
+        }
         double lossSum = 0;
         float seedGrad = 1f / settings.gradAccumulation();
         for (int micro = 0; micro < settings.gradAccumulation(); micro++) {
@@ -71,8 +81,14 @@ public final class TrainingLoop<B> {
         }
         double norm = GradClip.clipGlobalNorm(optimizer.groups(), settings.maxGradNorm());
         double factor = schedule.factor(step);
+        for (StepHook h : hooks) {
+            h.beforeOptimizerStep(step);
+        }
         optimizer.step(factor);
         optimizer.zeroGrad();
+        for (StepHook h : hooks) {
+            h.afterStep(step);
+        }
         step++;
         return new StepMetrics(step, lossSum / settings.gradAccumulation(), factor, norm);
     }

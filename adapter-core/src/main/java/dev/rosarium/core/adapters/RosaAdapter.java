@@ -1,0 +1,220 @@
+package dev.rosarium.core.adapters;
+
+import dev.rosarium.core.autograd.Tape;
+import dev.rosarium.core.autograd.Variable;
+import dev.rosarium.core.nn.Linear;
+import dev.rosarium.core.nn.LinearAdapter;
+import dev.rosarium.core.optim.NamedParameter;
+import dev.rosarium.core.tensor.Backend;
+import dev.rosarium.core.tensor.DType;
+import dev.rosarium.core.tensor.Tensor;
+import dev.rosarium.core.train.StepContext;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code y = x (W + S)^T + b + s * (drop(x) A^T) B^T}: LoRA plus a sparse {@code S} whose values train
+ * on a fixed CSR support. The sparse values' gradient is the SDDMM {@code (dO^T X)} sampled on the
+ * mask; the dense {@code dW} is never formed. While gradient statistics are being collected the
+ * layer additionally folds {@code dO^T X} of each micro-batch into its {@link GradientStatistics}.
+ */
+public final class RosaAdapter implements LinearAdapter {
+    private final String module;
+    private final Linear base;
+    private final Variable a;
+    private final Variable b;
+    private final Variable values;
+    private final float scaling;
+    private final float dropout;
+    private final int site;
+    private final RosaConfig.Impl impl;
+    private SparseMask mask;
+    private Tensor rowOffs;
+    private Tensor colIdx;
+    private GradientStatistics collecting;
+    private boolean merged;
+
+    private RosaAdapter(String module, Linear base, Variable a, Variable b, Variable values, RosaConfig cfg, int site) {
+        this.module = module;
+        this.base = base;
+        this.a = a;
+        this.b = b;
+        this.values = values;
+        this.scaling = (float) cfg.scaling();
+        this.dropout = (float) cfg.dropout();
+        this.site = site;
+        this.impl = cfg.impl();
+    }
+
+    /** LoRA initialized as peft does (A Kaiming-uniform, B zero); no mask yet, so S is empty. */
+    public static RosaAdapter create(String module, Linear base, RosaConfig cfg, long seed, int site) {
+        Backend be = base.weight().value().backend();
+        DType dt = base.weight().value().dtype();
+        Variable a = null;
+        Variable b = null;
+        if (cfg.r() > 0) {
+            Tensor at = be.zeros(dt, cfg.r(), base.inFeatures());
+            float bound = (float) (1 / Math.sqrt(base.inFeatures()));
+            be.fillUniform(at, -bound, bound, seed, (long) site << 32);
+            a = Variable.parameter(at);
+            b = Variable.parameter(be.zeros(dt, base.outFeatures(), cfg.r()));
+        }
+        Variable values = Variable.parameter(be.zeros(dt, 0));
+        return new RosaAdapter(module, base, a, b, values, cfg, site);
+    }
+
+    public String module() {
+        return module;
+    }
+
+    public Linear base() {
+        return base;
+    }
+
+    public Variable a() {
+        return a;
+    }
+
+    public Variable b() {
+        return b;
+    }
+
+    public Variable values() {
+        return values;
+    }
+
+    public SparseMask mask() {
+        return mask;
+    }
+
+    /** Installs the sparse support with zero values (the model is unchanged until they train). */
+    public void setMask(SparseMask m) {
+        if (m.rows() != base.outFeatures() || m.cols() != base.inFeatures()) {
+            throw new IllegalArgumentException(module + ": mask of " + m.rows() + "x" + m.cols() + " for a "
+                    + base.outFeatures() + "x" + base.inFeatures() + " layer");
+        }
+        Backend be = base.weight().value().backend();
+        this.mask = m;
+        this.rowOffs = m.rowOffsTensor(be);
+        this.colIdx = m.colIdxTensor(be);
+        values.zeroGrad();
+        values.setValue(be.zeros(base.weight().value().dtype(), m.nnz()));
+    }
+
+    /** Starts (non-null) or stops (null) folding this layer's weight gradients into {@code stats}. */
+    public void collect(GradientStatistics stats) {
+        this.collecting = stats;
+    }
+
+    private boolean hasSparse() {
+        return mask != null && mask.nnz() > 0;
+    }
+
+    @Override
+    public Variable forward(Tape t, Variable x, StepContext ctx) {
+        if (merged) {
+            return base.base(t, x);
+        }
+        Backend be = t.backend();
+        Variable y;
+        if (hasSparse() && impl == RosaConfig.Impl.SP_ADD) {
+            Tensor dense = t.track(be.csrAddDense(values.value(), rowOffs, colIdx, base.weight().value()));
+            y = t.matmul(x, t.constant(dense), true);
+            if (base.bias() != null) {
+                y = t.add(y, base.bias());
+            }
+        } else {
+            y = base.base(t, x);
+        }
+        if (hasSparse() && impl == RosaConfig.Impl.SPMM) {
+            int cols = base.inFeatures();
+            Tensor x2 = x.value().reshape(-1, cols);
+            Tensor sy = be.spmm(values.value(), rowOffs, colIdx, cols, x2, false);
+            Variable sparse = t.custom(sy.moveTo(y.shape()), (dO, grads) -> {
+                Tensor d2 = dO.reshape(-1, base.outFeatures());
+                if (x.requiresGrad()) {
+                    grads.push(x, be.spmm(values.value(), rowOffs, colIdx, cols, d2, true).moveTo(x.shape()));
+                }
+                grads.push(values, be.sddmm(rowOffs, colIdx, d2, x2));
+            }, x, values);
+            y = t.add(y, sparse);
+        }
+        y = tapGradients(t, y, x);
+        if (a != null) {
+            Variable in = ctx == null || dropout == 0f ? x : t.dropout(x, dropout, ctx.seed(), ctx.randomOffset(1000 + site));
+            Variable up = t.matmul(t.matmul(in, a, true), b, true);
+            y = t.add(y, scaling == 1f ? up : t.scale(up, scaling));
+        }
+        return y;
+    }
+
+    /**
+     * An identity on the dense path's output whose backward sees {@code dO}: it computes the sparse
+     * values' SDDMM gradient (sp_add) and feeds the gradient statistics while they are collected.
+     */
+    private Variable tapGradients(Tape t, Variable y, Variable x) {
+        boolean sddmm = hasSparse() && impl == RosaConfig.Impl.SP_ADD;
+        if (!sddmm && collecting == null) {
+            return y;
+        }
+        GradientStatistics stats = collecting;
+        Backend be = t.backend();
+        int in = base.inFeatures();
+        int out = base.outFeatures();
+        // values is always an input, so the tap runs even where nothing upstream trains (SpA's
+        // collection with r = 0: peft-rosa adds a "dummy" for the same reason)
+        return t.custom(y.value().reshape(y.shape()), (dO, grads) -> {
+            Tensor d2 = dO.reshape(-1, out);
+            Tensor x2 = x.value().reshape(-1, in);
+            if (stats != null) {
+                stats.accumulate(d2, x2);
+            }
+            if (sddmm) {
+                grads.push(values, be.sddmm(rowOffs, colIdx, d2, x2));
+            }
+            grads.push(y, be.duplicate(dO));
+        }, y, values);
+    }
+
+    @Override
+    public List<NamedParameter> parameters() {
+        List<NamedParameter> out = new ArrayList<>();
+        if (a != null) {
+            out.add(new NamedParameter(module + ".rosa_A.weight", a));
+            out.add(new NamedParameter(module + ".rosa_B.weight", b));
+        }
+        out.add(new NamedParameter(module + ".rosa_spa.values", values));
+        return out;
+    }
+
+    @Override
+    public void merge() {
+        if (!merged) {
+            addDelta(1f);
+            merged = true;
+        }
+    }
+
+    @Override
+    public void unmerge() {
+        if (merged) {
+            addDelta(-1f);
+            merged = false;
+        }
+    }
+
+    private void addDelta(float sign) {
+        Backend be = base.weight().value().backend();
+        Tensor w = base.weight().value();
+        if (a != null) {
+            be.gemm(b.value(), false, a.value(), false, w, sign * scaling, 1f);
+        }
+        if (hasSparse()) {
+            try (Tensor v = be.scale(values.value(), sign);
+                 Tensor sum = be.csrAddDense(v, rowOffs, colIdx, w)) {
+                be.copy(sum, w);
+            }
+        }
+    }
+}
