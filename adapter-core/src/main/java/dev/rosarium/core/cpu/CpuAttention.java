@@ -57,12 +57,7 @@ final class CpuAttention {
                 p[s] = Float.NEGATIVE_INFINITY;
                 continue;
             }
-            int ki = dm.kIndex(b, s, hk);
-            float dot = 0f;
-            for (int x = 0; x < d; x++) {
-                dot += q[qi + x] * k[ki + x];
-            }
-            p[s] = dot * scale;
+            p[s] = VectorMath.dot(q, qi, k, dm.kIndex(b, s, hk), d) * scale;
             max = Math.max(max, p[s]);
         }
         int li = (b * dm.hq() + h) * dm.tq() + t;
@@ -85,10 +80,7 @@ final class CpuAttention {
             if (w == 0f) {
                 continue;
             }
-            int vi = dm.kIndex(b, s, hk);
-            for (int x = 0; x < d; x++) {
-                out[qi + x] += w * v[vi + x];
-            }
+            VectorMath.axpy(w, v, dm.kIndex(b, s, hk), out, qi, d);
         }
         lse[li] = (float) (max + Math.log(sum));
     }
@@ -108,10 +100,7 @@ final class CpuAttention {
                         if (rowLse == Float.POSITIVE_INFINITY) {
                             continue;
                         }
-                        float delta = 0f;
-                        for (int x = 0; x < d; x++) {
-                            delta += dOut[qi + x] * out[qi + x];
-                        }
+                        float delta = VectorMath.dot(dOut, qi, out, qi, d);
                         int last = dm.lastKey(t, causal);
                         for (int s = 0; s <= last; s++) {
                             if (keyMask != null && keyMask[b * dm.tk() + s] == 0) {
@@ -119,16 +108,10 @@ final class CpuAttention {
                                 continue;
                             }
                             int ki = dm.kIndex(b, s, hk);
-                            float dot = 0f;
-                            float dp = 0f;
-                            for (int x = 0; x < d; x++) {
-                                dot += q[qi + x] * k[ki + x];
-                                dp += dOut[qi + x] * v[ki + x];
-                            }
+                            float dot = VectorMath.dot(q, qi, k, ki, d);
+                            float dp = VectorMath.dot(dOut, qi, v, ki, d);
                             float prob = (float) Math.exp(dot * scale - rowLse);
-                            for (int x = 0; x < d; x++) {
-                                dv[ki + x] += prob * dOut[qi + x];
-                            }
+                            VectorMath.axpy(prob, dOut, qi, dv, ki, d);
                             ds[s] = prob * (dp - delta) * scale;
                         }
                         for (int s = 0; s <= last; s++) {
@@ -137,10 +120,8 @@ final class CpuAttention {
                                 continue;
                             }
                             int ki = dm.kIndex(b, s, hk);
-                            for (int x = 0; x < d; x++) {
-                                dq[qi + x] += g * k[ki + x];
-                                dk[ki + x] += g * q[qi + x];
-                            }
+                            VectorMath.axpy(g, k, ki, dq, qi, d);
+                            VectorMath.axpy(g, q, qi, dk, ki, d);
                         }
                     }
                 }

@@ -1,5 +1,6 @@
 package dev.rosarium.core.recipes;
 
+import dev.rosarium.core.adapters.AdapterMethods;
 import dev.rosarium.core.autograd.Tape;
 import dev.rosarium.core.autograd.Variable;
 import dev.rosarium.core.model.ModelCache;
@@ -55,11 +56,12 @@ public final class ClassificationRecipe {
     }
 
     /**
-     * Runs the configuration. {@code trainable} picks the weights that train (all of them for full
-     * fine-tuning); progress receives every optimizer step.
+     * Runs the configuration: full fine-tuning trains every weight; an adapter method trains its
+     * adapters and the classification head. Progress receives every optimizer step.
      */
-    public ClassificationResult run(ClassificationConfig cfg, Predicate<String> trainable,
-                                    Consumer<StepMetrics> progress) throws IOException {
+    public ClassificationResult run(ClassificationConfig cfg, Consumer<StepMetrics> progress) throws IOException {
+        boolean full = AdapterMethods.isFull(cfg.method());
+        Predicate<String> trainable = full ? name -> true : name -> name.startsWith("classifier.");
         Task task = Tasks.byName(cfg.task());
         if (!(task instanceof Task.Classification ct)) {
             throw new IllegalArgumentException("task " + cfg.task() + " is not a classification task");
@@ -76,23 +78,29 @@ public final class ClassificationRecipe {
             BertForSequenceClassification model = BertForSequenceClassification.load(dir, ct.numLabels(), backend,
                     DType.F32, trainable, cfg.seed());
             Map<String, Double> before = evaluate(model, tok, ct, eval, cfg.batchSize());
-            List<NamedParameter> params = model.weights().trainable();
-            long trainableCount = params.stream().mapToLong(p -> p.variable().value().numel()).sum();
             int stepsPerEpoch = (train.size() + cfg.batchSize() - 1) / cfg.batchSize();
             long total = (long) stepsPerEpoch * cfg.epochs();
+            AdapterMethods.Setup setup = AdapterMethods.attach(cfg.method(), model.linearModules(), cfg.lr(),
+                    cfg.weightDecay(), cfg.seed(), total);
+            List<NamedParameter> params = new ArrayList<>(model.weights().trainable());
             // transformers' convention: no weight decay on biases and layer-norm weights
             List<NamedParameter> decayed = new ArrayList<>();
             List<NamedParameter> plain = new ArrayList<>();
             for (NamedParameter p : params) {
                 (p.name().endsWith("bias") || p.name().contains("LayerNorm") ? plain : decayed).add(p);
             }
-            AdamW opt = AdamW.withDefaults(List.of(new ParamGroup("decay", decayed, cfg.lr(), cfg.weightDecay()),
-                    new ParamGroup("no_decay", plain, cfg.lr(), 0.0)));
+            List<ParamGroup> groups = new ArrayList<>(setup.groups());
+            groups.add(new ParamGroup("decay", decayed, cfg.lr(), cfg.weightDecay()));
+            groups.add(new ParamGroup("no_decay", plain, cfg.lr(), 0.0));
+            long trainableCount = groups.stream().flatMap(g -> g.params().stream())
+                    .mapToLong(p -> p.variable().value().numel()).sum();
+            AdamW opt = AdamW.withDefaults(groups);
             LrSchedule schedule = new LrSchedule.LinearWarmupDecay(Math.round(cfg.warmupRatio() * total), total);
             DataSource<Batch> data = new ShuffledBatches(train, tok, cfg.batchSize(), cfg.seed());
             TrainingLoop<Batch> loop = new TrainingLoop<>(backend, opt, schedule, data,
                     (t, b, ctx) -> t.crossEntropy(model.logits(t, b.ids(), b.types(), b.mask(), ctx), b.labels(), -100),
                     new TrainingLoop.Settings(total, 1, cfg.maxGradNorm(), 0, cfg.seed(), cfg.toString()), null);
+            setup.hooks().apply(opt).forEach(loop::addHook);
             long t0 = System.nanoTime();
             double[] last = new double[1];
             loop.run(m -> {
@@ -101,7 +109,12 @@ public final class ClassificationRecipe {
             });
             double seconds = (System.nanoTime() - t0) / 1e9;
             Map<String, Double> after = evaluate(model, tok, ct, eval, cfg.batchSize());
-            return new ClassificationResult(before, after, total, last[0], seconds, trainableCount);
+            Map<String, Double> merged = after;
+            if (setup.adapters() != null) {
+                setup.adapters().mergeAndUnload();
+                merged = evaluate(model, tok, ct, eval, cfg.batchSize());
+            }
+            return new ClassificationResult(before, after, merged, total, last[0], seconds, trainableCount);
         }
     }
 

@@ -2,7 +2,11 @@ package dev.rosarium.core.recipes;
 
 import java.util.Map;
 
-/** What a classification run measured: held-out metrics before and after training, and its cost. */
-public record ClassificationResult(Map<String, Double> before, Map<String, Double> after, long steps,
+/**
+ * What a classification run measured: held-out metrics before training, after it, and after
+ * merging the adapters into the weights (equal to {@code after} up to rounding), and its cost.
+ */
+public record ClassificationResult(Map<String, Double> before, Map<String, Double> after, Map<String, Double> merged,
+                                   long steps,
                                    double finalLoss, double trainSeconds, long trainableParams) {
 }

@@ -90,7 +90,7 @@ public final class TrainingLoop<B> {
             h.afterStep(step);
         }
         step++;
-        return new StepMetrics(step, lossSum / settings.gradAccumulation(), factor, norm);
+        return new StepMetrics(step, settings.totalSteps(), lossSum / settings.gradAccumulation(), factor, norm);
     }
 
     /** Trains until {@code totalSteps}, reporting each step and checkpointing on schedule. */

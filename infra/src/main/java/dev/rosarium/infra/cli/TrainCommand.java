@@ -1,5 +1,6 @@
 package dev.rosarium.infra.cli;
 
+import dev.rosarium.core.adapters.MethodSpec;
 import dev.rosarium.core.cpu.CpuBackend;
 import dev.rosarium.core.model.ModelCache;
 import dev.rosarium.core.recipes.ClassificationConfig;
@@ -15,7 +16,7 @@ import java.util.concurrent.Callable;
 
 /** {@code rosarium train}: one fine-tuning run of an encoder on a classification task, on the CPU. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Fine-tune an encoder (full fine-tuning) on a classification task and score it before and after.")
+        description = "Fine-tune an encoder on a classification task (fully or with an adapter) and score it before and after.")
 public final class TrainCommand implements Callable<Integer> {
     private static final ClassificationConfig D = ClassificationConfig.defaults();
 
@@ -58,25 +59,57 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed for the subset, shuffling, head init and dropout (default: ${DEFAULT-VALUE}).")
     long seed = D.seed();
 
+    @Option(names = "--method", description = "full, lora, spa, rosa, subspace (ROSA) or roselora (default: ${DEFAULT-VALUE}).")
+    String method = "full";
+
+    @Option(names = "--r", description = "Adapter rank (default: ${DEFAULT-VALUE}).")
+    int r = 16;
+
+    @Option(names = "--alpha", description = "LoRA alpha; scaling is alpha / r (default: ${DEFAULT-VALUE}).")
+    double alpha = 16;
+
+    @Option(names = "--adapter-dropout", description = "Dropout on the adapter input (default: ${DEFAULT-VALUE}).")
+    double adapterDropout = 0.05;
+
+    @Option(names = "--targets", description = "Target modules: comma-separated names, all-linear, or re:<regex> (default: ${DEFAULT-VALUE}).")
+    String targets = "all-linear";
+
+    @Option(names = "--density", description = "RoSA/SpA sparse density per layer (default: ${DEFAULT-VALUE}).")
+    double density = 0.006;
+
+    @Option(names = "--lora-lr", description = "Learning rate of low-rank factors; 0 uses --lr (default: ${DEFAULT-VALUE}).")
+    double loraLr = 0;
+
+    @Option(names = "--mask-warmup-steps", description = "RoSA: LoRA-only steps before collecting mask statistics (default: ${DEFAULT-VALUE}).")
+    int maskWarmup = 64;
+
+    @Option(names = "--resample-every", description = "ROSA: steps between subspace resamples, 0 never (default: ${DEFAULT-VALUE}).")
+    int resampleEvery = 0;
+
+    @Option(names = "--tau", description = "RoseLoRA: final keep-rate (default: ${DEFAULT-VALUE}).")
+    double tau = 0.1;
+
     @Override
     public Integer call() throws Exception {
+        MethodSpec spec = new MethodSpec(method, r, alpha, adapterDropout, targets, density, loraLr, maskWarmup, 1,
+                "mean_squared", resampleEvery, "random", tau, -1, -1, false);
         ClassificationConfig cfg = new ClassificationConfig(model, task, trainRows, evalRows, batchSize, maxLength, lr,
-                weightDecay, epochs, warmupRatio, maxGradNorm, seed);
+                weightDecay, epochs, warmupRatio, maxGradNorm, seed, spec);
         Path dataRoot = data != null ? data : DataFiles.defaultRoot();
         System.err.println("rosarium train: " + cfg);
         ClassificationRecipe recipe = new ClassificationRecipe(CpuBackend.get(), dataRoot, ModelCache.standard());
         ProgressBar[] bar = new ProgressBar[1];
-        ClassificationResult r = recipe.run(cfg, name -> true, m -> {
+        ClassificationResult res = recipe.run(cfg, m -> {
             if (bar[0] == null) {
-                long perEpoch = (trainRows < 0 ? Long.MAX_VALUE : (trainRows + batchSize - 1) / batchSize);
-                bar[0] = new ProgressBar(System.err, "train", perEpoch * epochs);
+                bar[0] = new ProgressBar(System.err, "train", m.totalSteps());
             }
             bar[0].update(m.step(), String.format(Locale.ROOT, "loss %.4f", m.loss()));
         });
-        System.out.printf(Locale.ROOT, "task %s, model %s, %d trainable parameters, %d steps in %.1f s%n", task, model,
-                r.trainableParams(), r.steps(), r.trainSeconds());
-        System.out.println("held-out before training: " + r.before());
-        System.out.println("held-out after training:  " + r.after());
+        System.out.printf(Locale.ROOT, "task %s, model %s, method %s, %d trainable parameters, %d steps in %.1f s%n",
+                task, model, method, res.trainableParams(), res.steps(), res.trainSeconds());
+        System.out.println("held-out before training: " + res.before());
+        System.out.println("held-out after training:  " + res.after());
+        System.out.println("held-out after merging:   " + res.merged());
         return 0;
     }
 }

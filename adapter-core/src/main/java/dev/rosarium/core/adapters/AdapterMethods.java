@@ -1,0 +1,103 @@
+package dev.rosarium.core.adapters;
+
+import dev.rosarium.core.nn.Linear;
+import dev.rosarium.core.optim.NamedParameter;
+import dev.rosarium.core.optim.Optimizer;
+import dev.rosarium.core.optim.ParamGroup;
+import dev.rosarium.core.train.StepHook;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The registry of methods: each turns a {@link MethodSpec} into adapters on a model's linear
+ * layers, the parameter groups the optimizer trains (with their learning rates) and the step hooks
+ * of its schedule. Full fine-tuning attaches nothing: the caller makes every weight trainable.
+ */
+public final class AdapterMethods {
+    /** What a method adds to a training run. */
+    public record Setup(AdapterSet adapters, List<ParamGroup> groups, Function<Optimizer, List<StepHook>> hooks,
+                        Object config) {
+    }
+
+    /** One method's way of attaching itself. */
+    @FunctionalInterface
+    interface Method {
+        Setup attach(MethodSpec spec, Map<String, Linear> modules, double lr, double weightDecay, long seed,
+                     long totalSteps);
+    }
+
+    private static final Map<String, Method> METHODS = Map.of(
+            "full", (s, m, lr, wd, seed, total) -> new Setup(null, List.of(), o -> List.of(), null),
+            "lora", AdapterMethods::lora,
+            "spa", AdapterMethods::rosa,
+            "rosa", AdapterMethods::rosa,
+            "subspace", AdapterMethods::subspace,
+            "roselora", AdapterMethods::roselora);
+
+    private AdapterMethods() {
+    }
+
+    public static boolean isFull(MethodSpec spec) {
+        return spec.method().equals("full");
+    }
+
+    public static Setup attach(MethodSpec spec, Map<String, Linear> modules, double lr, double weightDecay, long seed,
+                               long totalSteps) {
+        Method m = METHODS.get(spec.method());
+        if (m == null) {
+            throw new IllegalArgumentException("unknown method '" + spec.method() + "'; known: "
+                    + METHODS.keySet().stream().sorted().toList());
+        }
+        return m.attach(spec, modules, lr, weightDecay, seed, totalSteps);
+    }
+
+    private static double loraLr(MethodSpec s, double lr) {
+        return s.loraLr() > 0 ? s.loraLr() : lr;
+    }
+
+    private static Setup lora(MethodSpec s, Map<String, Linear> modules, double lr, double wd, long seed,
+                               long total) {
+        LoraConfig cfg = s.lora();
+        AdapterSet set = AdapterSet.lora(modules, cfg, seed);
+        return new Setup(set, List.of(new ParamGroup("lora", set.parameters(), loraLr(s, lr), wd)), o -> List.of(), cfg);
+    }
+
+    private static Setup rosa(MethodSpec s, Map<String, Linear> modules, double lr, double wd, long seed,
+                               long total) {
+        RosaConfig cfg = s.rosa();
+        AdapterSet set = AdapterSet.rosa(modules, cfg, seed);
+        List<NamedParameter> lowRank = new ArrayList<>();
+        List<NamedParameter> sparse = new ArrayList<>();
+        for (NamedParameter p : set.parameters()) {
+            (p.name().contains("rosa_spa") ? sparse : lowRank).add(p);
+        }
+        RosaSchedule schedule = new RosaSchedule(set, cfg);
+        List<ParamGroup> groups = new ArrayList<>();
+        if (!lowRank.isEmpty()) {
+            groups.add(new ParamGroup("rosa_lora", lowRank, loraLr(s, lr), wd));
+        }
+        groups.add(new ParamGroup("rosa_spa", sparse, lr, wd));
+        return new Setup(set, groups, o -> List.of(schedule), cfg);
+    }
+
+    private static Setup subspace(MethodSpec s, Map<String, Linear> modules, double lr, double wd, long seed,
+                               long total) {
+        SubspaceConfig cfg = s.subspace();
+        AdapterSet set = AdapterSet.attach(modules, cfg.targets(),
+                (name, site) -> SubspaceAdapter.create(name, modules.get(name), cfg, seed, site));
+        return new Setup(set, List.of(new ParamGroup("rosa_subspace", set.parameters(), lr, wd)),
+                o -> List.of(new SubspaceSchedule(set, o, cfg.resampleEverySteps())), cfg);
+    }
+
+    private static Setup roselora(MethodSpec s, Map<String, Linear> modules, double lr, double wd, long seed,
+                               long total) {
+        RoseLoraConfig cfg = s.roselora(total);
+        AdapterSet set = AdapterSet.lora(modules, cfg.lora(), seed);
+        RoseLoraSchedule schedule = new RoseLoraSchedule(set, cfg);
+        return new Setup(set, List.of(new ParamGroup("roselora", set.parameters(), loraLr(s, lr), wd)),
+                o -> List.of(schedule), cfg);
+    }
+}
