@@ -113,6 +113,32 @@ class AdapterBehaviourTest {
     }
 
     @Test
+    void rosaRoundTripsThroughThePeftRosaLayout(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        Batch b = batch();
+        LlamaForCausalLM m = tiny(be);
+        MethodSpec spec = new MethodSpec("rosa", 4, 8, 0.0, "q_proj,down_proj", 0.05, 0, 1, 1, "mean_squared", 0,
+                "random", 0, 0, 0, false);
+        AdapterMethods.Setup setup = AdapterMethods.attach(spec, m.linearModules(), 1e-2, 0, 7, 4);
+        train(m, setup, 4, b);
+        float[] trained = logits(m, b);
+        PeftRosaFormat.save(tmp.resolve("rosa"), setup.adapters(), spec.rosa(), "tiny", "CAUSAL_LM", DType.F32);
+        try (var r = dev.rosarium.core.io.SafetensorsReader.open(tmp.resolve("rosa/adapter_model.safetensors"))) {
+            String p = "base_model.model.model.layers.0.self_attn.q_proj.rosa_spa.";
+            assertEquals(DType.I16, r.info(p + "col_idx").dtype());
+            assertEquals(DType.I16, r.info(p + "row_idx").dtype());
+            assertEquals(DType.I32, r.info(p + "row_offs").dtype());
+            assertEquals(SparseMask.nnzFor(0.05, 32, 32), r.info(p + "values").shape()[0]);
+        }
+        RosaConfig read = PeftRosaFormat.readConfig(tmp.resolve("rosa"));
+        assertEquals(0.05, read.density());
+        LlamaForCausalLM fresh = tiny(be);
+        AdapterSet set = AdapterSet.rosa(fresh.linearModules(), read, 99);
+        PeftRosaFormat.loadInto(tmp.resolve("rosa"), set);
+        assertArrayEquals(trained, logits(fresh, b), 1e-5f, "logits with the loaded adapter");
+    }
+
+    @Test
     void sddmmEqualsTheDenseGradientSampledOnTheMask() {
         Random r = new Random(2);
         int t = 7;
