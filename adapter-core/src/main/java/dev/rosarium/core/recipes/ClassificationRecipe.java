@@ -92,8 +92,6 @@ public final class ClassificationRecipe {
             List<ParamGroup> groups = new ArrayList<>(setup.groups());
             groups.add(new ParamGroup("decay", decayed, cfg.lr(), cfg.weightDecay()));
             groups.add(new ParamGroup("no_decay", plain, cfg.lr(), 0.0));
-            long trainableCount = groups.stream().flatMap(g -> g.params().stream())
-                    .mapToLong(p -> p.variable().value().numel()).sum();
             AdamW opt = AdamW.withDefaults(groups);
             LrSchedule schedule = new LrSchedule.LinearWarmupDecay(Math.round(cfg.warmupRatio() * total), total);
             DataSource<Batch> data = new ShuffledBatches(train, tok, cfg.batchSize(), cfg.seed());
@@ -108,6 +106,9 @@ public final class ClassificationRecipe {
                 progress.accept(m);
             });
             double seconds = (System.nanoTime() - t0) / 1e9;
+            // counted after training: RoSA's sparse values only get their size once the masks exist
+            long trainableCount = groups.stream().flatMap(g -> g.params().stream())
+                    .mapToLong(p -> p.variable().value().numel()).sum();
             Map<String, Double> after = evaluate(model, tok, ct, eval, cfg.batchSize());
             Map<String, Double> merged = after;
             if (setup.adapters() != null) {
