@@ -139,6 +139,27 @@ class AdapterBehaviourTest {
     }
 
     @Test
+    void mergedModelExportsAsAHuggingFaceDirectory(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        Batch b = batch();
+        LlamaForCausalLM m = tiny(be);
+        MethodSpec spec = new MethodSpec("rosa", 4, 8, 0.0, "all-linear", 0.05, 0, 1, 1, "mean_squared", 0, "random",
+                0, 0, 0, false);
+        AdapterMethods.Setup setup = AdapterMethods.attach(spec, m.linearModules(), 1e-2, 0, 7, 4);
+        train(m, setup, 4, b);
+        setup.adapters().mergeAndUnload();
+        float[] merged = logits(m, b);
+        dev.rosarium.core.models.ModelExport.saveHfDirectory(tmp.resolve("export"), m.weights(), m.config().toJson(),
+                java.util.Map.of(), DType.F32);
+        try (var dir = dev.rosarium.core.models.HfModelDirectory.open(tmp.resolve("export"))) {
+            LlamaConfig cfg = LlamaConfig.fromJson(dir.config(), tmp.resolve("export/config.json"));
+            assertEquals(m.config(), cfg);
+            LlamaForCausalLM back = new LlamaForCausalLM(cfg, new Weights(dir::load, be, DType.F32, n -> false));
+            assertArrayEquals(merged, logits(back, b), 0f, "the exported merged model gives the same logits");
+        }
+    }
+
+    @Test
     void sddmmEqualsTheDenseGradientSampledOnTheMask() {
         Random r = new Random(2);
         int t = 7;

@@ -82,6 +82,40 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
                 (int) g.requireLong("llama.context_length"), !g.tensors().containsKey("output.weight"));
     }
 
+    /** The configuration as transformers' LlamaConfig writes it (for exported models). */
+    public String toJson() {
+        JsonObject c = new JsonObject();
+        com.google.gson.JsonArray arch = new com.google.gson.JsonArray();
+        arch.add("LlamaForCausalLM");
+        c.add("architectures", arch);
+        c.addProperty("model_type", "llama");
+        c.addProperty("vocab_size", vocabSize);
+        c.addProperty("hidden_size", hiddenSize);
+        c.addProperty("intermediate_size", intermediateSize);
+        c.addProperty("num_hidden_layers", numLayers);
+        c.addProperty("num_attention_heads", numHeads);
+        c.addProperty("num_key_value_heads", numKvHeads);
+        c.addProperty("head_dim", headDim);
+        c.addProperty("rms_norm_eps", rmsNormEps);
+        c.addProperty("rope_theta", ropeTheta);
+        c.addProperty("max_position_embeddings", maxPositions);
+        c.addProperty("tie_word_embeddings", tieWordEmbeddings);
+        c.addProperty("hidden_act", "silu");
+        c.addProperty("torch_dtype", "float32");
+        if (!ropeScaling.type().equals("none")) {
+            JsonObject r = new JsonObject();
+            r.addProperty("rope_type", ropeScaling.type());
+            r.addProperty("factor", ropeScaling.factor());
+            if (ropeScaling.type().equals("llama3")) {
+                r.addProperty("low_freq_factor", ropeScaling.lowFreqFactor());
+                r.addProperty("high_freq_factor", ropeScaling.highFreqFactor());
+                r.addProperty("original_max_position_embeddings", ropeScaling.originalMaxPositions());
+            }
+            c.add("rope_scaling", r);
+        }
+        return new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(c);
+    }
+
     private static int req(JsonObject c, String field, Path source) {
         if (!c.has(field)) {
             throw new IllegalArgumentException(source + ": field " + field + " is missing");
