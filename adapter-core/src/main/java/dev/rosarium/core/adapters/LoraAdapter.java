@@ -70,7 +70,7 @@ public final class LoraAdapter implements LinearAdapter {
         if (merged) {
             return y;
         }
-        Variable in = ctx == null || dropout == 0f ? x : t.dropout(x, dropout, ctx.seed(), ctx.randomOffset(1000 + site));
+        Variable in = ctx == null || dropout == 0f ? x : t.dropout(x, dropout, ctx.randomSeed(1000 + site), 0);
         Variable up = t.matmul(t.matmul(in, a, true), b, true);
         return t.add(y, scaling == 1f ? up : t.scale(up, scaling));
     }

@@ -1,12 +1,10 @@
 package dev.rosarium.core.adapters;
 
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.rosarium.core.io.AtomicFiles;
 import dev.rosarium.core.io.SafetensorsReader;
 import dev.rosarium.core.io.SafetensorsWriter;
 import dev.rosarium.core.nn.LinearAdapter;
@@ -20,7 +18,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * LoRA adapters in peft's directory format: {@code adapter_config.json} (peft_type LORA) and
@@ -29,7 +26,7 @@ import java.util.TreeMap;
  * read (peft adds fields every release); features we do not implement are refused by name.
  */
 public final class PeftLoraFormat {
-    static final String PREFIX = "base_model.model.";
+    private static final String PREFIX = PeftDirectory.PREFIX;
 
     private PeftLoraFormat() {
     }
@@ -86,19 +83,7 @@ public final class PeftLoraFormat {
         c.add("alpha_pattern", new JsonObject());
         c.addProperty("use_dora", false);
         c.addProperty("lora_bias", false);
-        String json = new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(sorted(c));
-        byte[] tensors = w.toBytes();
-        AtomicFiles.deleteRecursively(dir);
-        AtomicFiles.writeDirectory(dir, tmp -> {
-            Files.writeString(tmp.resolve("adapter_config.json"), json);
-            Files.write(tmp.resolve("adapter_model.safetensors"), tensors);
-        });
-    }
-
-    private static JsonObject sorted(JsonObject o) {
-        JsonObject out = new JsonObject();
-        new TreeMap<>(o.asMap()).forEach(out::add);
-        return out;
+        PeftDirectory.write(dir, c, w.toBytes());
     }
 
     /** The configuration stored in a peft LoRA directory. */

@@ -1,11 +1,9 @@
 package dev.rosarium.core.adapters;
 
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.rosarium.core.io.AtomicFiles;
 import dev.rosarium.core.io.SafetensorsReader;
 import dev.rosarium.core.io.SafetensorsWriter;
 import dev.rosarium.core.nn.LinearAdapter;
@@ -16,7 +14,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * RoSA adapters in the peft-rosa directory layout: {@code adapter_config.json} with
@@ -28,7 +25,7 @@ import java.util.TreeMap;
  * mask file. int16 column indices limit in_features to 32767, as in peft-rosa.
  */
 public final class PeftRosaFormat {
-    private static final String PREFIX = PeftLoraFormat.PREFIX;
+    private static final String PREFIX = PeftDirectory.PREFIX;
 
     private PeftRosaFormat() {
     }
@@ -92,15 +89,7 @@ public final class PeftRosaFormat {
         json.add("rank_pattern", new JsonObject());
         json.add("density_pattern", new JsonObject());
         json.add("alpha_pattern", new JsonObject());
-        JsonObject sorted = new JsonObject();
-        new TreeMap<>(json.asMap()).forEach(sorted::add);
-        String text = new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(sorted);
-        byte[] tensors = w.toBytes();
-        AtomicFiles.deleteRecursively(dir);
-        AtomicFiles.writeDirectory(dir, tmp -> {
-            Files.writeString(tmp.resolve("adapter_config.json"), text);
-            Files.write(tmp.resolve("adapter_model.safetensors"), tensors);
-        });
+        PeftDirectory.write(dir, json, w.toBytes());
     }
 
     /** r, d, alpha and targets of a peft-rosa directory (unknown keys ignored). */

@@ -142,7 +142,7 @@ public final class RosaAdapter implements LinearAdapter {
         }
         y = tapGradients(t, y, x);
         if (a != null) {
-            Variable in = ctx == null || dropout == 0f ? x : t.dropout(x, dropout, ctx.seed(), ctx.randomOffset(1000 + site));
+            Variable in = ctx == null || dropout == 0f ? x : t.dropout(x, dropout, ctx.randomSeed(1000 + site), 0);
             Variable up = t.matmul(t.matmul(in, a, true), b, true);
             y = t.add(y, scaling == 1f ? up : t.scale(up, scaling));
         }

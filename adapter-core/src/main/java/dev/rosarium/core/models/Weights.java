@@ -26,8 +26,8 @@ public final class Weights {
 
     /**
      * Fresh weights for training from scratch: norm weights ("...norm.weight", "LayerNorm.weight") are
-     * ones, biases and norm biases zeros, everything else N(0, std^2) from Philox at {@code seed},
-     * each tensor at its own stream offset derived from its name.
+     * ones, biases and norm biases zeros, everything else N(0, std^2) from Philox, each tensor with its
+     * own key derived from {@code seed} and its name (so no two tensors share numbers).
      */
     public static Source randomInit(Map<String, int[]> shapes, long seed, float std) {
         return (name, backend, dtype) -> {
@@ -40,7 +40,7 @@ public final class Weights {
             if (lower.endsWith("norm.weight")) {
                 backend.fill(t, 1f);
             } else if (!lower.endsWith("bias")) {
-                backend.fillNormal(t, 0f, std, seed, (name.hashCode() & 0xFFFFFFFFL) << 28);
+                backend.fillNormal(t, 0f, std, dev.rosarium.core.tensor.Philox.deriveKey(seed, name.hashCode()), 0);
             }
             return t;
         };

@@ -4,7 +4,6 @@ import dev.rosarium.core.adapters.AdapterMethods;
 import dev.rosarium.core.autograd.Tape;
 import dev.rosarium.core.autograd.Variable;
 import dev.rosarium.core.model.ModelCache;
-import dev.rosarium.core.model.ModelPackage;
 import dev.rosarium.core.models.HfModelDirectory;
 import dev.rosarium.core.models.bert.BertForSequenceClassification;
 import dev.rosarium.core.optim.AdamW;
@@ -25,7 +24,6 @@ import dev.rosarium.core.train.StepMetrics;
 import dev.rosarium.core.train.TrainingLoop;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -36,8 +34,8 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * Fine-tunes a BERT-family encoder with a classification head: tokenize the task's rows once,
- * shuffle each epoch from the seed, train with AdamW and linear warm-up/decay, and score the
+ * Fine-tunes a BERT-family encoder with a classification head: shuffle the rows each epoch from the
+ * seed, tokenize and pad each batch as it is drawn, train with AdamW and linear warm-up/decay, and score the
  * held-out split before and after.
  */
 public final class ClassificationRecipe {
@@ -66,7 +64,7 @@ public final class ClassificationRecipe {
         if (!(task instanceof Task.Classification ct)) {
             throw new IllegalArgumentException("task " + cfg.task() + " is not a classification task");
         }
-        Path modelDir = resolveModel(cfg.model());
+        Path modelDir = models.resolve(cfg.model());
         List<ClassificationExample> train = subset(ct.read(dataRoot, Split.TRAIN), cfg.trainRows(), cfg.seed());
         List<ClassificationExample> eval = ct.read(dataRoot, Split.EVAL);
         if (cfg.evalRows() >= 0 && cfg.evalRows() < eval.size()) {
@@ -117,11 +115,6 @@ public final class ClassificationRecipe {
             }
             return new ClassificationResult(before, after, merged, total, last[0], seconds, trainableCount);
         }
-    }
-
-    private Path resolveModel(String model) throws IOException {
-        Path p = Path.of(model);
-        return Files.isDirectory(p) ? p : models.resolve(ModelPackage.byId(model));
     }
 
     static List<ClassificationExample> subset(List<ClassificationExample> all, int n, long seed) {

@@ -44,6 +44,24 @@ public final class Philox {
         out[3] = c3;
     }
 
+    /**
+     * A key for an independent stream, mixed from a base seed and any identifying numbers (step,
+     * site, name hash) with splitmix64's finalizer, which spreads every input bit over the output.
+     */
+    public static long deriveKey(long seed, long... parts) {
+        long h = mix(seed ^ 0x9E3779B97F4A7C15L);
+        for (long p : parts) {
+            h = mix(h ^ p);
+        }
+        return h;
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
     /** Maps a 32-bit draw to [0, 1) with 24 bits of precision. */
     public static float toUnit(int bits) {
         return (bits >>> 8) * INV_2_24;

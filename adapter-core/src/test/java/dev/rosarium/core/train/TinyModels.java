@@ -52,7 +52,7 @@ final class TinyModels {
         public Variable loss(Tape t, Batch batch, StepContext ctx) {
             Variable x = t.constant(batch.inputs());
             Variable h = t.unary(UnaryOp.GELU, t.add(t.matmul(x, w1, true), b1));
-            h = t.dropout(h, dropout, ctx.seed(), ctx.randomOffset(0));
+            h = t.dropout(h, dropout, ctx.randomSeed(0), 0);
             Variable logits = t.add(t.matmul(h, w2, true), b2);
             return t.crossEntropy(logits, batch.targets(), -100);
         }

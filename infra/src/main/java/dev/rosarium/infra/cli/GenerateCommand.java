@@ -16,7 +16,6 @@ import dev.rosarium.core.tensor.DType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -64,8 +63,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path modelPath = Files.exists(Path.of(model)) ? Path.of(model)
-                : ModelCache.standard().resolve(ModelPackage.byId(model));
+        Path modelPath = ModelCache.standard().resolve(model);
         GenerationConfig cfg = new GenerationConfig(maxNewTokens, temperature, topP, seed);
         try (CausalLm lm = CausalLm.load(modelPath, CpuBackend.get(), DType.F32, n -> false, 8192)) {
             if (prompt != null) {

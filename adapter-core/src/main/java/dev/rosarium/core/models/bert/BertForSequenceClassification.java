@@ -83,7 +83,7 @@ public final class BertForSequenceClassification {
     public Variable logits(Tape t, Tensor ids, Tensor typeIds, Tensor mask, StepContext ctx) {
         Variable pooled = bert.forward(t, ids, typeIds, mask, ctx).pooled();
         if (ctx != null) {
-            pooled = t.dropout(pooled, bert.config().hiddenDropout(), ctx.seed(), ctx.randomOffset(4095));
+            pooled = t.dropout(pooled, bert.config().hiddenDropout(), ctx.randomSeed(4095), 0);
         }
         return classifier.forward(t, pooled, ctx);
     }

@@ -185,6 +185,6 @@ public final class BertModel {
     }
 
     private Variable dropout(Tape t, Variable x, StepContext ctx, int site) {
-        return ctx == null ? x : t.dropout(x, config.hiddenDropout(), ctx.seed(), ctx.randomOffset(site));
+        return ctx == null ? x : t.dropout(x, config.hiddenDropout(), ctx.randomSeed(site), 0);
     }
 }

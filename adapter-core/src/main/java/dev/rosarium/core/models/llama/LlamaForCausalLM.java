@@ -183,21 +183,16 @@ public final class LlamaForCausalLM {
             Variable q = t.rope(t.reshape(blk.q().forward(t, n, ctx), b, seq, h, hd), cos, sin, positions);
             Variable k = t.rope(t.reshape(blk.k().forward(t, n, ctx), b, seq, kv, hd), cos, sin, positions);
             Variable v = t.reshape(blk.v().forward(t, n, ctx), b, seq, kv, hd);
-            Variable a;
-            if (cache == null || cache.length == 0) {
-                a = t.attention(q, k, v, keyMask, true, scale);
-            } else {
-                a = null;
-            }
             if (cache != null) {
                 t.backend().indexCopy(k.value().reshape(b * seq, kv * hd), cacheRows,
                         cache.keys[i].reshape(b * cache.capacity, kv * hd));
                 t.backend().indexCopy(v.value().reshape(b * seq, kv * hd), cacheRows,
                         cache.values[i].reshape(b * cache.capacity, kv * hd));
-                if (a == null) {
-                    a = t.attention(q, t.constant(cache.keys[i]), t.constant(cache.values[i]), cacheMask, false, scale);
-                }
             }
+            // a prompt (or training) attends causally among its own tokens; a decoding step attends
+            // to every filled cache slot
+            Variable a = cacheMask == null ? t.attention(q, k, v, keyMask, true, scale)
+                    : t.attention(q, t.constant(cache.keys[i]), t.constant(cache.values[i]), cacheMask, false, scale);
             x = t.add(x, blk.o().forward(t, t.reshape(a, b, seq, h * hd), ctx));
             Variable n2 = t.rmsNorm(x, blk.postNorm(), config.rmsNormEps(), 0f);
             Variable mlp = t.mul(t.unary(UnaryOp.SILU, blk.gate().forward(t, n2, ctx)), blk.up().forward(t, n2, ctx));
