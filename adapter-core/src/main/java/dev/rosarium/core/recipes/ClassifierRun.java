@@ -1,0 +1,328 @@
+package dev.rosarium.core.recipes;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.rosarium.core.adapters.AdapterMethods;
+import dev.rosarium.core.adapters.LoraConfig;
+import dev.rosarium.core.adapters.PeftLoraFormat;
+import dev.rosarium.core.adapters.PeftRosaFormat;
+import dev.rosarium.core.adapters.RosaConfig;
+import dev.rosarium.core.adapters.RosaSchedule;
+import dev.rosarium.core.adapters.RoseLoraConfig;
+import dev.rosarium.core.autograd.Tape;
+import dev.rosarium.core.autograd.Variable;
+import dev.rosarium.core.models.HfModelDirectory;
+import dev.rosarium.core.models.ModelExport;
+import dev.rosarium.core.models.bert.BertForSequenceClassification;
+import dev.rosarium.core.optim.AdamW;
+import dev.rosarium.core.optim.LrSchedule;
+import dev.rosarium.core.optim.NamedParameter;
+import dev.rosarium.core.optim.ParamGroup;
+import dev.rosarium.core.tasks.ClassificationExample;
+import dev.rosarium.core.tasks.Task;
+import dev.rosarium.core.tensor.Backend;
+import dev.rosarium.core.tensor.DType;
+import dev.rosarium.core.tensor.Tensor;
+import dev.rosarium.core.tokenize.HfTokenizer;
+import dev.rosarium.core.tokenize.TokenizedExample;
+import dev.rosarium.core.train.Checkpoint;
+import dev.rosarium.core.train.CheckpointStore;
+import dev.rosarium.core.train.DataSource;
+import dev.rosarium.core.train.StepHook;
+import dev.rosarium.core.train.TrainingLoop;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.function.Predicate;
+
+/**
+ * One classifier set up to train: the encoder with its head, the method's adapters attached, the
+ * optimizer with its parameter groups, the schedule and the method's step hooks. The recipe runs it
+ * from start to end in one go; a trial runs its stages (mask warm-up, training in checkpointed
+ * segments, merge and export, scoring) as separate steps that may run in separate processes,
+ * handing files from one to the next.
+ */
+public final class ClassifierRun implements AutoCloseable {
+    /** One padded batch on the backend, with its labels. */
+    public record Batch(Tensor ids, Tensor types, Tensor mask, Tensor labels) {
+    }
+
+    private final Backend backend;
+    private final ClassificationConfig cfg;
+    private final Task.Classification task;
+    private final HfModelDirectory dir;
+    private final HfTokenizer tok;
+    private final int padId;
+    private final BertForSequenceClassification model;
+    private final AdapterMethods.Setup setup;
+    private final AdamW optimizer;
+    private final List<StepHook> hooks;
+    private final long totalSteps;
+
+    private ClassifierRun(Backend backend, ClassificationConfig cfg, Task.Classification task, HfModelDirectory dir,
+                          HfTokenizer tok, int padId, BertForSequenceClassification model,
+                          AdapterMethods.Setup setup, AdamW optimizer, List<StepHook> hooks, long totalSteps) {
+        this.backend = backend;
+        this.cfg = cfg;
+        this.task = task;
+        this.dir = dir;
+        this.tok = tok;
+        this.padId = padId;
+        this.model = model;
+        this.setup = setup;
+        this.optimizer = optimizer;
+        this.hooks = hooks;
+        this.totalSteps = totalSteps;
+    }
+
+    /** Optimizer steps of a run over {@code trainRows} rows. */
+    public static long totalSteps(ClassificationConfig cfg, int trainRows) {
+        return (long) ((trainRows + cfg.batchSize() - 1) / cfg.batchSize()) * cfg.epochs();
+    }
+
+    /**
+     * Loads the model in {@code modelDir} (a Hugging Face directory) and attaches the method; full
+     * fine-tuning trains every weight, an adapter method its adapters and the classification head.
+     */
+    public static ClassifierRun open(Backend backend, Path modelDir, ClassificationConfig cfg, Task.Classification task,
+                                     long totalSteps) throws IOException {
+        boolean full = AdapterMethods.isFull(cfg.method());
+        Predicate<String> trainable = full ? name -> true : name -> name.startsWith("classifier.");
+        HfModelDirectory dir = HfModelDirectory.open(modelDir);
+        HfTokenizer tok = null;
+        try {
+            int padId = dir.config().has("pad_token_id") ? dir.config().get("pad_token_id").getAsInt() : 0;
+            tok = HfTokenizer.open(dir.tokenizerFile(), cfg.maxLength(), padId);
+            BertForSequenceClassification model = BertForSequenceClassification.load(dir, task.numLabels(), backend,
+                    DType.F32, trainable, cfg.seed());
+            AdapterMethods.Setup setup = AdapterMethods.attach(cfg.method(), model.linearModules(), cfg.lr(),
+                    cfg.weightDecay(), cfg.seed(), totalSteps);
+            // transformers' convention: no weight decay on biases and layer-norm weights
+            List<NamedParameter> decayed = new ArrayList<>();
+            List<NamedParameter> plain = new ArrayList<>();
+            for (NamedParameter p : model.weights().trainable()) {
+                (p.name().endsWith("bias") || p.name().contains("LayerNorm") ? plain : decayed).add(p);
+            }
+            List<ParamGroup> groups = new ArrayList<>(setup.groups());
+            groups.add(new ParamGroup("decay", decayed, cfg.lr(), cfg.weightDecay()));
+            groups.add(new ParamGroup("no_decay", plain, cfg.lr(), 0.0));
+            AdamW opt = AdamW.withDefaults(groups);
+            return new ClassifierRun(backend, cfg, task, dir, tok, padId, model, setup, opt, setup.hooks().apply(opt),
+                    totalSteps);
+        } catch (IOException | RuntimeException e) {
+            if (tok != null) {
+                tok.close();
+            }
+            dir.close();
+            throw e;
+        }
+    }
+
+    public long totalSteps() {
+        return totalSteps;
+    }
+
+    public BertForSequenceClassification model() {
+        return model;
+    }
+
+    /** RoSA's and SpA's mask schedule, for methods that have one. */
+    public Optional<RosaSchedule> rosaSchedule() {
+        return hooks.stream().filter(RosaSchedule.class::isInstance).map(RosaSchedule.class::cast).findFirst();
+    }
+
+    /** Tokenizes rows with this model's tokenizer (truncated to {@code maxLength}, no padding). */
+    public List<TokenizedExample> tokenize(List<ClassificationExample> rows) {
+        List<TokenizedExample> out = new ArrayList<>(rows.size());
+        for (ClassificationExample r : rows) {
+            var b = tok.encodeBatch(List.of(r.text()), r.pair() == null ? null : List.of(r.pair()));
+            out.add(new TokenizedExample(b.ids(), b.typeIds(), r.label(), new int[0]));
+        }
+        return out;
+    }
+
+    /** The training loop over {@code data}; checkpoints go to {@code store} (may be null) every {@code every} steps. */
+    public TrainingLoop<Batch> loop(DataSource<Batch> data, CheckpointStore store, int every) {
+        LrSchedule schedule = new LrSchedule.LinearWarmupDecay(Math.round(cfg.warmupRatio() * totalSteps), totalSteps);
+        TrainingLoop<Batch> loop = new TrainingLoop<>(backend, optimizer, schedule, data,
+                (t, b, ctx) -> t.crossEntropy(model.logits(t, b.ids(), b.types(), b.mask(), ctx), b.labels(), -100),
+                new TrainingLoop.Settings(totalSteps, 1, cfg.maxGradNorm(), every, cfg.seed(), cfg.toString()), store);
+        hooks.forEach(loop::addHook);
+        return loop;
+    }
+
+    /** Batches of {@code rows}, reshuffled every epoch from (seed, epoch); the position is the batch count. */
+    public DataSource<Batch> shuffled(List<TokenizedExample> rows) {
+        return new ShuffledBatches(rows);
+    }
+
+    /** Trainable tensors, counted now (RoSA's sparse values are sized once the masks exist). */
+    public long trainableParameters() {
+        return optimizer.groups().stream().flatMap(g -> g.params().stream())
+                .mapToLong(p -> p.variable().value().numel()).sum();
+    }
+
+    /** Copies the trained tensors of a checkpoint into this run's parameters. */
+    public void loadTrained(Checkpoint c) {
+        for (ParamGroup g : optimizer.groups()) {
+            for (NamedParameter p : g.params()) {
+                Tensor saved = c.params().get(p.name());
+                if (saved == null || !saved.sameShape(p.variable().value())) {
+                    throw new IllegalArgumentException("checkpoint at step " + c.step()
+                            + " has no tensor of the right shape for parameter " + p.name());
+                }
+                backend.copy(saved, p.variable().value());
+            }
+        }
+    }
+
+    /** Predicted labels of {@code rows} with the current weights (no dropout). */
+    public int[] predict(List<TokenizedExample> rows) {
+        int[] predicted = new int[rows.size()];
+        for (int from = 0; from < rows.size(); from += cfg.batchSize()) {
+            List<TokenizedExample> part = rows.subList(from, Math.min(rows.size(), from + cfg.batchSize()));
+            Batch b = collate(part);
+            try (Tape t = Tape.inference(backend)) {
+                Variable logits = model.logits(t, b.ids(), b.types(), b.mask(), null);
+                float[] l = logits.value().toFloats();
+                int labels = logits.value().dim(-1);
+                for (int i = 0; i < part.size(); i++) {
+                    int best = 0;
+                    for (int c = 1; c < labels; c++) {
+                        if (l[i * labels + c] > l[i * labels + best]) {
+                            best = c;
+                        }
+                    }
+                    predicted[from + i] = best;
+                }
+            }
+        }
+        return predicted;
+    }
+
+    /** The task's metrics of the current weights on {@code rows}. */
+    public Map<String, Double> evaluate(List<TokenizedExample> rows) {
+        return task.score(predict(rows), rows.stream().mapToInt(TokenizedExample::label).toArray());
+    }
+
+    /** Folds the adapters into the base weights and removes them (nothing to do for full fine-tuning). */
+    public void mergeAdapters() {
+        if (setup.adapters() != null) {
+            setup.adapters().mergeAndUnload();
+        }
+    }
+
+    /**
+     * Writes the model with its current weights as a Hugging Face sequence-classification directory
+     * (the base config plus the label count, every weight, the tokenizer).
+     */
+    public void exportModel(Path target) throws IOException {
+        JsonObject config = dir.config().deepCopy();
+        JsonArray arch = new JsonArray();
+        arch.add("BertForSequenceClassification");
+        config.add("architectures", arch);
+        JsonObject id2label = new JsonObject();
+        JsonObject label2id = new JsonObject();
+        for (int i = 0; i < task.numLabels(); i++) {
+            id2label.addProperty(Integer.toString(i), "LABEL_" + i);
+            label2id.addProperty("LABEL_" + i, i);
+        }
+        config.add("id2label", id2label);
+        config.add("label2id", label2id);
+        ModelExport.saveHfDirectory(target, model.weights(), new GsonBuilder().setPrettyPrinting().create().toJson(config),
+                Map.of("tokenizer.json", dir.tokenizerFile()), DType.F32);
+    }
+
+    /**
+     * Writes the adapter in peft's directory format (LoRA and RoseLoRA as LoRA, RoSA and SpA in the
+     * peft-rosa layout); false when the method has no such format (full fine-tuning, ROSA subspaces).
+     */
+    public boolean exportAdapter(Path target, String baseModel) throws IOException {
+        Object c = setup.config();
+        if (c instanceof RoseLoraConfig rl) {
+            c = rl.lora();
+        }
+        if (c instanceof LoraConfig lc) {
+            PeftLoraFormat.save(target, setup.adapters(), lc, baseModel, "SEQ_CLS", DType.F32);
+            return true;
+        }
+        if (c instanceof RosaConfig rc) {
+            PeftRosaFormat.save(target, setup.adapters(), rc, baseModel, "SEQ_CLS", DType.F32);
+            return true;
+        }
+        return false;
+    }
+
+    Batch collate(List<TokenizedExample> rows) {
+        int seq = rows.stream().mapToInt(r -> r.inputIds().length).max().orElse(0);
+        int n = rows.size();
+        int[] ids = new int[n * seq];
+        int[] types = new int[n * seq];
+        int[] mask = new int[n * seq];
+        int[] labels = new int[n];
+        Arrays.fill(ids, padId);
+        for (int i = 0; i < n; i++) {
+            TokenizedExample r = rows.get(i);
+            System.arraycopy(r.inputIds(), 0, ids, i * seq, r.inputIds().length);
+            System.arraycopy(r.tokenTypeIds(), 0, types, i * seq, r.tokenTypeIds().length);
+            Arrays.fill(mask, i * seq, i * seq + r.inputIds().length, 1);
+            labels[i] = r.label();
+        }
+        return new Batch(backend.fromInts(ids, DType.I32, n, seq), backend.fromInts(types, DType.I32, n, seq),
+                backend.fromInts(mask, DType.I32, n, seq), backend.fromInts(labels, DType.I32, n));
+    }
+
+    @Override
+    public void close() throws IOException {
+        tok.close();
+        dir.close();
+    }
+
+    private final class ShuffledBatches implements DataSource<Batch> {
+        private final List<TokenizedExample> rows;
+        private final int perEpoch;
+        private long position;
+        private long epochShuffled = -1;
+        private List<TokenizedExample> order;
+
+        ShuffledBatches(List<TokenizedExample> rows) {
+            if (rows.isEmpty()) {
+                throw new IllegalArgumentException("no training rows");
+            }
+            this.rows = rows;
+            this.perEpoch = (rows.size() + cfg.batchSize() - 1) / cfg.batchSize();
+        }
+
+        @Override
+        public Batch next() {
+            long epoch = position / perEpoch;
+            int index = (int) (position % perEpoch);
+            if (epoch != epochShuffled) {
+                order = new ArrayList<>(rows);
+                Collections.shuffle(order, new Random(cfg.seed() * 1_000_003L + epoch));
+                epochShuffled = epoch;
+            }
+            position++;
+            int bs = cfg.batchSize();
+            return collate(order.subList(index * bs, Math.min(order.size(), (index + 1) * bs)));
+        }
+
+        @Override
+        public long position() {
+            return position;
+        }
+
+        @Override
+        public void seek(long p) {
+            position = p;
+        }
+    }
+}
