@@ -1,0 +1,222 @@
+package dev.rosarium.activities.trial;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.reflect.TypeToken;
+import dev.rosarium.core.adapters.MaskFile;
+import dev.rosarium.core.adapters.RosaSchedule;
+import dev.rosarium.core.io.AtomicFiles;
+import dev.rosarium.core.recipes.ClassificationConfig;
+import dev.rosarium.core.recipes.ClassificationRecipe;
+import dev.rosarium.core.recipes.ClassifierRun;
+import dev.rosarium.core.tensor.Backend;
+import dev.rosarium.core.tokenize.TokenizedExample;
+import dev.rosarium.core.train.Checkpoint;
+import dev.rosarium.core.train.CheckpointStore;
+import dev.rosarium.core.train.StepMetrics;
+import dev.rosarium.core.train.TrainingLoop;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The trial steps on a worker: each calls the real recipe pieces and writes content-addressed files. */
+public final class TrialActivitiesImpl implements TrialActivities {
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+
+    private final Backend backend;
+    private final TrialWorkspace workspace;
+
+    public TrialActivitiesImpl(Backend backend, TrialWorkspace workspace) {
+        this.backend = backend;
+        this.workspace = workspace;
+    }
+
+    @Override
+    public PreparedRef prepare(TrialConfig t) {
+        try {
+            return InterimTokenData.prepare(backend, workspace.models(), workspace.dataRoot(), workspace.prepared(),
+                    t.classification());
+        } catch (IOException e) {
+            throw Activity.wrap(e);
+        }
+    }
+
+    @Override
+    public MaskRef warmUp(TrialConfig t, PreparedRef data) {
+        List<TokenizedExample> train = split(data, "train");
+        ClassificationConfig c = t.classification();
+        long total = ClassifierRun.totalSteps(c, train.size());
+        String hash = Hashes.sha256("masks|" + c + "|" + total + "|" + data.contentHash());
+        Path file = workspace.masks().resolve(hash + ".safetensors");
+        if (Files.isRegularFile(file)) {
+            return new MaskRef(file.toString(), hash);
+        }
+        ActivityExecutionContext ctx = Activity.getExecutionContext();
+        try (ClassifierRun run = open(t, total)) {
+            RosaSchedule schedule = run.rosaSchedule().orElseThrow(() -> new IllegalArgumentException(
+                    "method " + c.method().method() + " has no mask warm-up"));
+            TrainingLoop<ClassifierRun.Batch> loop = run.loop(run.shuffled(train), null, 0);
+            while (!schedule.masksReady()) {
+                if (loop.step() >= total) {
+                    throw new IllegalArgumentException("the mask warm-up needs more steps than the run's " + total
+                            + " (lower method.warmup_steps or train longer)");
+                }
+                loop.trainStep();
+                ctx.heartbeat(new TrainHeartbeat(loop.step(), null));
+            }
+            Files.createDirectories(file.getParent());
+            MaskFile.save(file, schedule.masks(), Map.of("config", c.toString(), "data", data.contentHash(),
+                    "warmup_steps", Long.toString(loop.step())));
+            return new MaskRef(file.toString(), hash);
+        } catch (IOException e) {
+            throw Activity.wrap(e);
+        }
+    }
+
+    @Override
+    public TrainProgress train(TrialConfig t, PreparedRef data, MaskRef masks, int rung) {
+        List<TokenizedExample> train = split(data, "train");
+        long total = ClassifierRun.totalSteps(t.classification(), train.size());
+        long until = total * (rung + 1) / t.rungs();
+        Path dir = workspace.trial(t, data);
+        Path rungFile = dir.resolve("rungs").resolve("step-" + until + ".json");
+        CheckpointStore store = new CheckpointStore(dir.resolve("checkpoints"), 2);
+        ActivityExecutionContext ctx = Activity.getExecutionContext();
+        try {
+            if (Files.isRegularFile(rungFile)) {
+                return GSON.fromJson(Files.readString(rungFile), TrainProgress.class);
+            }
+            Optional<Path> resume = resumePoint(ctx, store, until);
+            try (ClassifierRun run = open(t, total)) {
+                if (masks != null) {
+                    run.rosaSchedule().orElseThrow().useMasks(MaskFile.load(Path.of(masks.file())));
+                }
+                TrainingLoop<ClassifierRun.Batch> loop = run.loop(run.shuffled(train), store, t.checkpointEvery());
+                if (resume.isPresent()) {
+                    loop.restore(CheckpointStore.load(resume.get(), backend));
+                }
+                long from = loop.step();
+                String checkpoint = resume.map(Path::toString).orElse(null);
+                while (loop.step() < until) {
+                    StepMetrics m = loop.trainStep();
+                    if (loop.step() % t.checkpointEvery() == 0 || loop.step() == until) {
+                        checkpoint = loop.saveCheckpoint().toString();
+                    }
+                    ctx.heartbeat(new TrainHeartbeat(loop.step(), checkpoint));
+                    onStep(t, m);
+                }
+                if (checkpoint == null) {
+                    checkpoint = loop.saveCheckpoint().toString();
+                }
+                Map<String, Double> metrics = run.evaluate(split(data, "eval"));
+                TrainProgress p = new TrainProgress(until, total, checkpoint, metrics, from, until - from);
+                AtomicFiles.write(rungFile, GSON.toJson(p).getBytes(StandardCharsets.UTF_8));
+                return p;
+            }
+        } catch (IOException e) {
+            throw Activity.wrap(e);
+        }
+    }
+
+    /** The checkpoint to continue from: the heartbeat's if it is still there, else the store's newest before {@code until}. */
+    private static Optional<Path> resumePoint(ActivityExecutionContext ctx, CheckpointStore store, long until)
+            throws IOException {
+        Optional<TrainHeartbeat> beat = ctx.getHeartbeatDetails(TrainHeartbeat.class);
+        Optional<Path> newest = store.latest().filter(p -> CheckpointStore.stepOf(p) <= until);
+        if (beat.isPresent() && beat.get().checkpoint() != null) {
+            Path p = Path.of(beat.get().checkpoint());
+            if (Files.isDirectory(p) && (newest.isEmpty() || CheckpointStore.stepOf(p) >= CheckpointStore.stepOf(newest.get()))) {
+                return Optional.of(p);
+            }
+        }
+        return newest;
+    }
+
+    /** Streams a finished step out of the activity (tracking). */
+    private void onStep(TrialConfig t, StepMetrics m) {
+    }
+
+    @Override
+    public MergedRef merge(TrialConfig t, PreparedRef data, MaskRef masks, TrainProgress trained) {
+        Path dir = workspace.trial(t, data);
+        Path model = dir.resolve("model");
+        Path adapter = dir.resolve("adapter");
+        try {
+            if (!Files.isDirectory(model)) {
+                try (ClassifierRun run = open(t, trained.totalSteps())) {
+                    if (masks != null) {
+                        run.rosaSchedule().orElseThrow().useMasks(MaskFile.load(Path.of(masks.file())));
+                    }
+                    Checkpoint c = CheckpointStore.load(Path.of(trained.checkpoint()), backend);
+                    run.loadTrained(c);
+                    if (!run.exportAdapter(adapter, t.classification().model())) {
+                        adapter = null;
+                    }
+                    run.mergeAdapters();
+                    run.exportModel(model);
+                }
+            } else if (!Files.isDirectory(adapter)) {
+                adapter = null;
+            }
+            return new MergedRef(model.toString(), adapter == null ? null : adapter.toString());
+        } catch (IOException e) {
+            throw Activity.wrap(e);
+        }
+    }
+
+    @Override
+    public EvalResult evaluate(TrialConfig t, PreparedRef data, MergedRef merged) {
+        Path dir = workspace.trial(t, data).resolve("eval");
+        Path metricsFile = dir.resolve("metrics.json");
+        Path predictions = dir.resolve("predictions.jsonl");
+        try {
+            if (!Files.isRegularFile(metricsFile)) {
+                List<TokenizedExample> eval = split(data, "eval");
+                ClassificationConfig c = t.classification();
+                ClassificationConfig plain = new ClassificationConfig(c.model(), c.task(), c.trainRows(), c.evalRows(),
+                        c.batchSize(), c.maxLength(), c.lr(), c.weightDecay(), c.epochs(), c.warmupRatio(),
+                        c.maxGradNorm(), c.seed(), dev.rosarium.core.adapters.MethodSpec.defaults("full"));
+                try (ClassifierRun run = ClassifierRun.open(backend, Path.of(merged.modelDirectory()), plain,
+                        ClassificationRecipe.classification(c.task()), 1)) {
+                    int[] predicted = run.predict(eval);
+                    StringBuilder lines = new StringBuilder();
+                    for (int i = 0; i < predicted.length; i++) {
+                        lines.append("{\"index\":").append(i).append(",\"label\":").append(eval.get(i).label())
+                                .append(",\"predicted\":").append(predicted[i]).append("}\n");
+                    }
+                    Map<String, Double> metrics = new LinkedHashMap<>(ClassificationRecipe.classification(c.task())
+                            .score(predicted, eval.stream().mapToInt(TokenizedExample::label).toArray()));
+                    AtomicFiles.write(predictions, lines.toString().getBytes(StandardCharsets.UTF_8));
+                    AtomicFiles.write(metricsFile, GSON.toJson(metrics).getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            Map<String, Double> metrics = GSON.fromJson(Files.readString(metricsFile),
+                    new TypeToken<LinkedHashMap<String, Double>>() { }.getType());
+            return new EvalResult(metrics, predictions.toString());
+        } catch (IOException e) {
+            throw Activity.wrap(e);
+        }
+    }
+
+    private ClassifierRun open(TrialConfig t, long total) throws IOException {
+        ClassificationConfig c = t.classification();
+        return ClassifierRun.open(backend, workspace.models().resolve(c.model()), c,
+                ClassificationRecipe.classification(c.task()), total);
+    }
+
+    private static List<TokenizedExample> split(PreparedRef data, String name) {
+        try {
+            return InterimTokenData.split(data, name);
+        } catch (IOException e) {
+            throw Activity.wrap(e);
+        }
+    }
+}
