@@ -1,0 +1,22 @@
+package dev.rosarium.activities.trial;
+
+import io.temporal.activity.ActivityInterface;
+
+import java.util.Map;
+
+/**
+ * The tracking runs of sweeps and trials: one parent run per sweep, one child run per trial, keyed
+ * by workflow id so a repeated call maps to the same run. Statuses: FINISHED, FAILED, KILLED (pruned
+ * or cancelled).
+ */
+@ActivityInterface
+public interface TrialTracking {
+    void sweepStarted(String sweepId, String name, String experiment, Map<String, String> params);
+
+    /** Opens the trial's run (under its sweep's), logs its settings and its configuration file. */
+    void trialStarted(TrialConfig trial, Map<String, String> settings);
+
+    void trialEnded(String trialId, String status, Map<String, Double> metrics);
+
+    void sweepEnded(String sweepId, String status, Map<String, Double> summary);
+}
