@@ -34,8 +34,9 @@ public record SweepSpec(String name, String experiment, Map<String, String> base
         if (trials < 1) {
             throw new SpecException("sweep.trials", "expected >= 1, got " + trials);
         }
-        if (strategy.equals("grid") && trials > gridSize()) {
-            throw new SpecException("sweep.trials", "the grid has " + gridSize() + " points, got " + trials + " trials");
+        if (strategy.equals("grid") && trials > gridSize(space)) {
+            throw new SpecException("sweep.trials", "the grid has " + gridSize(space) + " points, got " + trials
+                    + " trials");
         }
         if (parallelism < 1) {
             throw new SpecException("sweep.parallelism", "expected >= 1, got " + parallelism);
@@ -60,6 +61,10 @@ public record SweepSpec(String name, String experiment, Map<String, String> base
 
     /** Size of the full grid over the space's choices. */
     public int gridSize() {
+        return gridSize(space);
+    }
+
+    private static int gridSize(List<ParameterRange> space) {
         int n = 1;
         for (ParameterRange p : space) {
             n = Math.multiplyExact(n, p.choices().size());

@@ -1,0 +1,115 @@
+package dev.rosarium.workflows;
+
+import dev.rosarium.activities.trial.TrialActivitiesImpl;
+import dev.rosarium.activities.trial.TrialWorkspace;
+import dev.rosarium.core.cpu.CpuBackend;
+import dev.rosarium.core.model.ModelCache;
+import dev.rosarium.core.tasks.DataFiles;
+import dev.rosarium.workflows.spec.EarlyStopping;
+import dev.rosarium.workflows.spec.Objective;
+import dev.rosarium.workflows.spec.ParameterRange;
+import dev.rosarium.workflows.spec.SweepSpec;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Sweeps of real (tiny) trials against Temporal's in-memory test server. */
+class SweepWorkflowTest {
+    /** MiniLM on 16 SST-2 rows: 4 steps of 4 rows, two rungs, checkpoints every 2 steps. */
+    static final Map<String, String> TINY = Map.of("model", "all-minilm-l6-v2", "task", "sst2",
+            "data.train_rows", "16", "data.eval_rows", "16", "data.max_length", "32", "training.batch_size", "4",
+            "training.epochs", "1", "training.lr", "5e-4", "method.r", "4", "method.mask_warmup_steps", "1");
+
+    @TempDir
+    Path work;
+    TestWorkflowEnvironment env;
+    RecordingTracking tracking;
+
+    @BeforeEach
+    void start() throws Exception {
+        env = TestWorkflowEnvironment.newInstance();
+        Worker workflows = env.newWorker(TaskQueues.WORKFLOWS);
+        workflows.registerWorkflowImplementationTypes(SweepWorkflowImpl.class, TrialWorkflowImpl.class);
+        Worker cpu = env.newWorker("cpu");
+        tracking = new RecordingTracking();
+        cpu.registerActivitiesImplementations(new TrialActivitiesImpl(CpuBackend.get(),
+                new TrialWorkspace(work, DataFiles.defaultRoot(), ModelCache.standard())), tracking);
+        env.start();
+    }
+
+    @AfterEach
+    void stop() {
+        env.close();
+    }
+
+    static SweepSpec spec(String name, List<ParameterRange> space, String strategy, int trials, int parallelism,
+                          EarlyStopping stopping, int trialsPerRun) {
+        return new SweepSpec(name, "test", TINY, space, strategy, trials, parallelism, 7,
+                new Objective("accuracy", true), stopping, 2, 2, "cpu", 60, trialsPerRun);
+    }
+
+    SweepProgress run(String id, SweepSpec spec) {
+        SweepWorkflow sweep = env.getWorkflowClient().newWorkflowStub(SweepWorkflow.class,
+                WorkflowOptions.newBuilder().setWorkflowId(id).setTaskQueue(TaskQueues.WORKFLOWS).build());
+        return sweep.run(spec, null);
+    }
+
+    @Test
+    void gridOfLoraAndRosaFinishesEveryTrialWithItsArtifacts() throws Exception {
+        SweepProgress p = run("grid", spec("grid", List.of(ParameterRange.choice("method.name", List.of("lora", "rosa"))),
+                "grid", 2, 2, EarlyStopping.none(), 10));
+        assertEquals(2, p.count(TrialStatus.FINISHED), p.toString());
+        assertEquals("lora", p.outcomes().get(0).params().get("method.name"));
+        assertEquals("rosa", p.outcomes().get(1).params().get("method.name"));
+        for (TrialOutcome o : p.outcomes()) {
+            double acc = o.metrics().get("accuracy");
+            assertTrue(acc >= 0 && acc <= 1, o.toString());
+            assertEquals(4, o.steps());
+        }
+        try (var masks = Files.list(work.resolve("masks"))) {
+            assertEquals(1, masks.count(), "RoSA's warm-up wrote one mask file");
+        }
+        try (var trials = Files.list(work.resolve("trials"))) {
+            for (Path t : trials.toList()) {
+                assertTrue(Files.isRegularFile(t.resolve("model/model.safetensors")), t.toString());
+                assertTrue(Files.isRegularFile(t.resolve("adapter/adapter_config.json")), t.toString());
+                assertTrue(Files.isRegularFile(t.resolve("eval/predictions.jsonl")), t.toString());
+            }
+        }
+        assertTrue(tracking.events.contains("trial-ended grid-trial-0 FINISHED"), tracking.events.toString());
+        assertTrue(tracking.events.contains("sweep-ended grid FINISHED"), tracking.events.toString());
+    }
+
+    @Test
+    void medianRuleStopsATrialBehindTheOthersAtItsRungAndSweepContinuesAsNew() {
+        // sequential trials: trial 1 reports after trial 0 and continues only if it is not behind it
+        SweepProgress p = run("median", spec("median", List.of(ParameterRange.choice("training.lr",
+                List.of("5e-4", "1e-6", "2e-6"))), "grid", 3, 1, new EarlyStopping("median", 1, 2), 2));
+        assertEquals(3, p.outcomes().size(), p.toString());
+        TrialOutcome first = p.outcomes().get(0);
+        assertEquals(TrialStatus.FINISHED, first.status(), "the first report has nobody to compare with");
+        for (TrialOutcome o : p.outcomes().subList(1, 3)) {
+            assertTrue(o.status() == TrialStatus.FINISHED || o.status() == TrialStatus.PRUNED, o.toString());
+            String end = o.status() == TrialStatus.PRUNED ? "KILLED" : "FINISHED";
+            assertTrue(tracking.events.contains("trial-ended " + o.trialId() + " " + end), tracking.events.toString());
+            if (o.status() == TrialStatus.PRUNED) {
+                assertEquals(2, o.steps(), "pruned at the first rung");
+            }
+        }
+        assertEquals(1, tracking.events.stream().filter(e -> e.startsWith("sweep-started")).count(),
+                "continuing as new does not open a second sweep run");
+    }
+}
