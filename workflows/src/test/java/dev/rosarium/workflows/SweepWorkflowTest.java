@@ -11,6 +11,8 @@ import dev.rosarium.workflows.spec.ParameterRange;
 import dev.rosarium.workflows.spec.SweepSpec;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.common.WorkflowExecutionHistory;
+import io.temporal.testing.WorkflowReplayer;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import org.junit.jupiter.api.AfterEach;
@@ -26,7 +28,11 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Sweeps of real (tiny) trials against Temporal's in-memory test server. */
+/**
+ * Sweeps of real (tiny) trials against Temporal's in-memory test server. The grid test replays its
+ * own histories and, with {@code -Drosarium.recordHistories=<dir>}, writes them there: that is how
+ * the histories of {@link HistoryReplayTest} were recorded.
+ */
 class SweepWorkflowTest {
     /** MiniLM on 16 SST-2 rows: 4 steps of 4 rows, two rungs, checkpoints every 2 steps. */
     static final Map<String, String> TINY = Map.of("model", "all-minilm-l6-v2", "task", "sst2",
@@ -91,6 +97,14 @@ class SweepWorkflowTest {
         }
         assertTrue(tracking.events.contains("trial-ended grid-trial-0 FINISHED"), tracking.events.toString());
         assertTrue(tracking.events.contains("sweep-ended grid FINISHED"), tracking.events.toString());
+        for (String id : List.of("grid", "grid-trial-1")) {
+            WorkflowExecutionHistory h = env.getWorkflowClient().fetchHistory(id);
+            WorkflowReplayer.replayWorkflowExecution(h, SweepWorkflowImpl.class, TrialWorkflowImpl.class);
+            String into = System.getProperty("rosarium.recordHistories");
+            if (into != null) {
+                Files.writeString(Path.of(into).resolve(id + ".json"), h.toJson(true));
+            }
+        }
     }
 
     @Test
