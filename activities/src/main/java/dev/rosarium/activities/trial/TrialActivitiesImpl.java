@@ -157,7 +157,7 @@ public final class TrialActivitiesImpl implements TrialActivities {
                     }
                     Checkpoint c = CheckpointStore.load(Path.of(trained.checkpoint()), backend);
                     run.loadTrained(c);
-                    if (!run.exportAdapter(adapter, t.classification().model())) {
+                    if (!run.exportAdapter(adapter)) {
                         adapter = null;
                     }
                     run.mergeAdapters();

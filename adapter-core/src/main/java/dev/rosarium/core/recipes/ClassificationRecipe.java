@@ -28,11 +28,26 @@ public final class ClassificationRecipe {
     private final Backend backend;
     private final Path dataRoot;
     private final ModelCache models;
+    private final Path exportDir;
 
     public ClassificationRecipe(Backend backend, Path dataRoot, ModelCache models) {
+        this(backend, dataRoot, models, null);
+    }
+
+    private ClassificationRecipe(Backend backend, Path dataRoot, ModelCache models, Path exportDir) {
         this.backend = backend;
         this.dataRoot = dataRoot;
         this.models = models;
+        this.exportDir = exportDir;
+    }
+
+    /**
+     * The same recipe, also saving into {@code dir} the adapter in peft's layout with the new head as
+     * modules_to_save ({@code adapter/}; methods with an adapter file only) and the merged model as
+     * a transformers directory with its tokenizer ({@code merged/}).
+     */
+    public ClassificationRecipe exportingTo(Path dir) {
+        return new ClassificationRecipe(backend, dataRoot, models, dir);
     }
 
     /**
@@ -61,8 +76,14 @@ public final class ClassificationRecipe {
             double seconds = (System.nanoTime() - t0) / 1e9;
             long trainableCount = run.trainableParameters();
             Map<String, Double> after = run.evaluate(evalTokens);
+            if (exportDir != null) {
+                run.exportAdapter(exportDir.resolve("adapter"));
+            }
             run.mergeAdapters();
             Map<String, Double> merged = run.evaluate(evalTokens);
+            if (exportDir != null) {
+                run.exportModel(exportDir.resolve("merged"));
+            }
             return new ClassificationResult(before, after, merged, run.totalSteps(), last[0], seconds, trainableCount);
         }
     }

@@ -1,20 +1,12 @@
 package dev.rosarium.core.recipes;
 
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import dev.rosarium.core.adapters.AdapterMethods;
-import dev.rosarium.core.adapters.LoraConfig;
-import dev.rosarium.core.adapters.PeftLoraFormat;
-import dev.rosarium.core.adapters.PeftRosaFormat;
-import dev.rosarium.core.adapters.RosaConfig;
 import dev.rosarium.core.adapters.RosaSchedule;
-import dev.rosarium.core.adapters.RoseLoraConfig;
 import dev.rosarium.core.autograd.Tape;
 import dev.rosarium.core.autograd.Variable;
 import dev.rosarium.core.models.HfModelDirectory;
-import dev.rosarium.core.models.ModelExport;
 import dev.rosarium.core.models.bert.BertForSequenceClassification;
+import dev.rosarium.core.nn.Linear;
 import dev.rosarium.core.optim.AdamW;
 import dev.rosarium.core.optim.LrSchedule;
 import dev.rosarium.core.optim.NamedParameter;
@@ -221,44 +213,21 @@ public final class ClassifierRun implements AutoCloseable {
     }
 
     /**
-     * Writes the model with its current weights as a Hugging Face sequence-classification directory
-     * (the base config plus the label count, every weight, the tokenizer).
+     * Writes the model with its current weights as a transformers sequence-classification directory
+     * with its tokenizer; a 4-bit base is written dequantized, so transformers reads it without bitsandbytes.
      */
     public void exportModel(Path target) throws IOException {
-        JsonObject config = dir.config().deepCopy();
-        JsonArray arch = new JsonArray();
-        arch.add("BertForSequenceClassification");
-        config.add("architectures", arch);
-        JsonObject id2label = new JsonObject();
-        JsonObject label2id = new JsonObject();
-        for (int i = 0; i < task.numLabels(); i++) {
-            id2label.addProperty(Integer.toString(i), "LABEL_" + i);
-            label2id.addProperty("LABEL_" + i, i);
-        }
-        config.add("id2label", id2label);
-        config.add("label2id", label2id);
-        ModelExport.saveHfDirectory(target, model.weights(), new GsonBuilder().setPrettyPrinting().create().toJson(config),
-                Map.of("tokenizer.json", dir.tokenizerFile()), DType.F32);
+        model.linearModules().values().forEach(Linear::dequantize);
+        model.saveHfDirectory(target, DType.F32, Map.of("tokenizer.json", dir.tokenizerFile()));
     }
 
     /**
-     * Writes the adapter in peft's directory format (LoRA and RoseLoRA as LoRA, RoSA and SpA in the
-     * peft-rosa layout); false when the method has no such format (full fine-tuning, ROSA subspaces).
+     * Writes the adapter in peft's directory format with the new head as modules_to_save; false when
+     * the method has no adapter file (full fine-tuning).
      */
-    public boolean exportAdapter(Path target, String baseModel) throws IOException {
-        Object c = setup.config();
-        if (c instanceof RoseLoraConfig rl) {
-            c = rl.lora();
-        }
-        if (c instanceof LoraConfig lc) {
-            PeftLoraFormat.save(target, setup.adapters(), lc, baseModel, "SEQ_CLS", DType.F32);
-            return true;
-        }
-        if (c instanceof RosaConfig rc) {
-            PeftRosaFormat.save(target, setup.adapters(), rc, baseModel, "SEQ_CLS", DType.F32);
-            return true;
-        }
-        return false;
+    public boolean exportAdapter(Path target) throws IOException {
+        return setup.saveAdapter(target, model.weights().trainable().stream()
+                .filter(p -> p.name().startsWith("classifier.")).toList(), cfg.model(), "SEQ_CLS", DType.F32);
     }
 
     Batch collate(List<TokenizedExample> rows) {
