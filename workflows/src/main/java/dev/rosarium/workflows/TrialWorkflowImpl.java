@@ -86,7 +86,7 @@ public final class TrialWorkflowImpl implements TrialWorkflow {
                     Workflow.await(() -> decisions.containsKey(r));
                     if (!decisions.get(r)) {
                         stage = "pruned";
-                        tracking.trialEnded(t.trialId(), "KILLED", p.metrics());
+                        tracking.trialEnded(t, "KILLED");
                         return new TrialOutcome(t.index(), t.trialId(), t.params(), TrialStatus.PRUNED, p.metrics(), step);
                     }
                 }
@@ -97,17 +97,16 @@ public final class TrialWorkflowImpl implements TrialWorkflow {
             EvalResult eval = steps.evaluate(t, data, merged);
             metrics = eval.metrics();
             stage = "finished";
-            tracking.trialEnded(t.trialId(), "FINISHED", eval.metrics());
+            tracking.trialEnded(t, "FINISHED");
             return new TrialOutcome(t.index(), t.trialId(), t.params(), TrialStatus.FINISHED, eval.metrics(), step);
         } catch (CanceledFailure e) {
             stage = "cancelled";
-            Workflow.newDetachedCancellationScope(() -> tracking.trialEnded(t.trialId(), "KILLED", metrics)).run();
+            Workflow.newDetachedCancellationScope(() -> tracking.trialEnded(t, "KILLED")).run();
             throw e;
         } catch (ActivityFailure e) {
             boolean cancelled = e.getCause() instanceof CanceledFailure;
             stage = cancelled ? "cancelled" : "failed";
-            Workflow.newDetachedCancellationScope(() -> tracking.trialEnded(t.trialId(), cancelled ? "KILLED" : "FAILED",
-                    metrics)).run();
+            Workflow.newDetachedCancellationScope(() -> tracking.trialEnded(t, cancelled ? "KILLED" : "FAILED")).run();
             throw e;
         }
     }

@@ -33,10 +33,12 @@ public final class TrialActivitiesImpl implements TrialActivities {
 
     private final Backend backend;
     private final TrialWorkspace workspace;
+    private final Trackers trackers;
 
-    public TrialActivitiesImpl(Backend backend, TrialWorkspace workspace) {
+    public TrialActivitiesImpl(Backend backend, TrialWorkspace workspace, Trackers trackers) {
         this.backend = backend;
         this.workspace = workspace;
+        this.trackers = trackers;
     }
 
     @Override
@@ -57,6 +59,7 @@ public final class TrialActivitiesImpl implements TrialActivities {
         String hash = Hashes.sha256("masks|" + c + "|" + total + "|" + data.contentHash());
         Path file = workspace.masks().resolve(hash + ".safetensors");
         if (Files.isRegularFile(file)) {
+            trackers.of(t.experiment()).logArtifact(t.trialId(), file, "masks");
             return new MaskRef(file.toString(), hash);
         }
         ActivityExecutionContext ctx = Activity.getExecutionContext();
@@ -75,6 +78,7 @@ public final class TrialActivitiesImpl implements TrialActivities {
             Files.createDirectories(file.getParent());
             MaskFile.save(file, schedule.masks(), Map.of("config", c.toString(), "data", data.contentHash(),
                     "warmup_steps", Long.toString(loop.step())));
+            trackers.of(t.experiment()).logArtifact(t.trialId(), file, "masks");
             return new MaskRef(file.toString(), hash);
         } catch (IOException e) {
             throw Activity.wrap(e);
@@ -117,6 +121,9 @@ public final class TrialActivitiesImpl implements TrialActivities {
                     checkpoint = loop.saveCheckpoint().toString();
                 }
                 Map<String, Double> metrics = run.evaluate(split(data, "eval"));
+                Map<String, Double> logged = new LinkedHashMap<>();
+                metrics.forEach((k, v) -> logged.put("eval_" + k, v));
+                trackers.of(t.experiment()).logMetrics(t.trialId(), logged, until);
                 TrainProgress p = new TrainProgress(until, total, checkpoint, metrics, from, until - from);
                 AtomicFiles.write(rungFile, GSON.toJson(p).getBytes(StandardCharsets.UTF_8));
                 return p;
@@ -140,8 +147,9 @@ public final class TrialActivitiesImpl implements TrialActivities {
         return newest;
     }
 
-    /** Streams a finished step out of the activity (tracking). */
     private void onStep(TrialConfig t, StepMetrics m) {
+        trackers.of(t.experiment()).logMetrics(t.trialId(), Map.of("loss", m.loss(), "lr_factor", m.lrFactor(),
+                "grad_norm", m.gradNorm()), m.step());
     }
 
     @Override
@@ -166,6 +174,10 @@ public final class TrialActivitiesImpl implements TrialActivities {
             } else if (!Files.isDirectory(adapter)) {
                 adapter = null;
             }
+            if (adapter != null) {
+                trackers.of(t.experiment()).logArtifact(t.trialId(), adapter, "");
+            }
+            trackers.of(t.experiment()).setTags(t.trialId(), Map.of("rosarium.merged_model", model.toString()));
             return new MergedRef(model.toString(), adapter == null ? null : adapter.toString());
         } catch (IOException e) {
             throw Activity.wrap(e);
@@ -200,6 +212,8 @@ public final class TrialActivitiesImpl implements TrialActivities {
             }
             Map<String, Double> metrics = GSON.fromJson(Files.readString(metricsFile),
                     new TypeToken<LinkedHashMap<String, Double>>() { }.getType());
+            trackers.of(t.experiment()).logMetrics(t.trialId(), metrics, 0);
+            trackers.of(t.experiment()).logArtifact(t.trialId(), predictions, "eval");
             return new EvalResult(metrics, predictions.toString());
         } catch (IOException e) {
             throw Activity.wrap(e);

@@ -6,8 +6,8 @@ import java.util.Map;
 
 /**
  * The tracking runs of sweeps and trials: one parent run per sweep, one child run per trial, keyed
- * by workflow id so a repeated call maps to the same run. Statuses: FINISHED, FAILED, KILLED (pruned
- * or cancelled).
+ * by workflow id so a repeated call maps to the same run. Statuses are RunStatus names: FINISHED,
+ * FAILED, KILLED (pruned or cancelled).
  */
 @ActivityInterface
 public interface TrialTracking {
@@ -16,7 +16,7 @@ public interface TrialTracking {
     /** Opens the trial's run (under its sweep's), logs its settings and its configuration file. */
     void trialStarted(TrialConfig trial, Map<String, String> settings);
 
-    void trialEnded(String trialId, String status, Map<String, Double> metrics);
+    void trialEnded(TrialConfig trial, String status);
 
-    void sweepEnded(String sweepId, String status, Map<String, Double> summary);
+    void sweepEnded(String sweepId, String experiment, String status, Map<String, Double> summary);
 }
