@@ -48,7 +48,7 @@ public final class SweepWorkflowImpl implements SweepWorkflow {
         this.spec = spec;
         this.sweepId = Workflow.getInfo().getWorkflowId();
         TrialTracking tracking = Workflow.newActivityStub(TrialTracking.class,
-                TrialWorkflowImpl.trackingOptions(spec.taskQueue()));
+                TrialWorkflowImpl.trackingOptions());
         if (carried == null) {
             tracking.sweepStarted(sweepId, spec.name(), spec.experiment(), sweepParams(spec));
         } else {
@@ -125,7 +125,7 @@ public final class SweepWorkflowImpl implements SweepWorkflow {
             Promise<TrialOutcome> p = Async.function(child::run, t, all);
             p.handle((outcome, failure) -> {
                 done.add(failure == null ? outcome : new TrialOutcome(index, trialId, params,
-                        cancelledBy(failure) ? TrialStatus.CANCELLED : TrialStatus.FAILED, Map.of(), 0));
+                        cancelledBy(failure) ? TrialStatus.CANCELLED : TrialStatus.FAILED, Map.of(), 0, null, null));
                 return null;
             });
         });

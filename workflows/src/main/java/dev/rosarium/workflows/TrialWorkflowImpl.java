@@ -49,9 +49,9 @@ public final class TrialWorkflowImpl implements TrialWorkflow {
                 .build();
     }
 
-    static ActivityOptions trackingOptions(String queue) {
+    static ActivityOptions trackingOptions() {
         return ActivityOptions.newBuilder()
-                .setTaskQueue(queue)
+                .setTaskQueue(TaskQueues.TRACKING)
                 .setStartToCloseTimeout(Duration.ofMinutes(2))
                 .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(5).build())
                 .build();
@@ -61,7 +61,7 @@ public final class TrialWorkflowImpl implements TrialWorkflow {
     public TrialOutcome run(TrialConfig t, Map<String, String> settings) {
         TrialActivities steps = Workflow.newActivityStub(TrialActivities.class, stepOptions(t));
         TrialActivities training = Workflow.newActivityStub(TrialActivities.class, trainOptions(t));
-        TrialTracking tracking = Workflow.newActivityStub(TrialTracking.class, trackingOptions(t.taskQueue()));
+        TrialTracking tracking = Workflow.newActivityStub(TrialTracking.class, trackingOptions());
         tracking.trialStarted(t, settings);
         try {
             stage = "prepare";
@@ -87,7 +87,8 @@ public final class TrialWorkflowImpl implements TrialWorkflow {
                     if (!decisions.get(r)) {
                         stage = "pruned";
                         tracking.trialEnded(t, "KILLED");
-                        return new TrialOutcome(t.index(), t.trialId(), t.params(), TrialStatus.PRUNED, p.metrics(), step);
+                        return new TrialOutcome(t.index(), t.trialId(), t.params(), TrialStatus.PRUNED, p.metrics(), step,
+                                null, null);
                     }
                 }
             }
@@ -98,7 +99,8 @@ public final class TrialWorkflowImpl implements TrialWorkflow {
             metrics = eval.metrics();
             stage = "finished";
             tracking.trialEnded(t, "FINISHED");
-            return new TrialOutcome(t.index(), t.trialId(), t.params(), TrialStatus.FINISHED, eval.metrics(), step);
+            return new TrialOutcome(t.index(), t.trialId(), t.params(), TrialStatus.FINISHED, eval.metrics(), step,
+                    merged.modelDirectory(), merged.adapterDirectory());
         } catch (CanceledFailure e) {
             stage = "cancelled";
             Workflow.newDetachedCancellationScope(() -> tracking.trialEnded(t, "KILLED")).run();

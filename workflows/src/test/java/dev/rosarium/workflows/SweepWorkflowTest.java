@@ -56,7 +56,8 @@ class SweepWorkflowTest {
         // tracking stays in the outbox here; the command-line integration tests ship it to a real MLflow
         trackers = new Trackers(null, work.resolve("outbox"));
         cpu.registerActivitiesImplementations(new TrialActivitiesImpl(CpuBackend.get(),
-                new TrialWorkspace(work, DataFiles.defaultRoot(), ModelCache.standard()), trackers),
+                new TrialWorkspace(work, DataFiles.defaultRoot(), ModelCache.standard()), trackers));
+        env.newWorker(TaskQueues.TRACKING).registerActivitiesImplementations(
                 new TrialTrackingImpl(trackers, work.resolve("runs")));
         env.start();
     }
