@@ -1,0 +1,133 @@
+package dev.rosarium.infra;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.rosarium.activities.trial.TrainHeartbeat;
+import dev.rosarium.activities.trial.TrainProgress;
+import dev.rosarium.infra.temporal.Temporal;
+import dev.rosarium.workflows.TrialOutcome;
+import dev.rosarium.workflows.TrialStatus;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.workflow.v1.PendingActivityInfo;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.client.WorkflowClient;
+import io.temporal.common.converter.DefaultDataConverter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Acceptance (b): a worker process killed with SIGKILL in the middle of training; a new worker
+ * process finishes the trial from the last checkpoint, and the result equals an uninterrupted run's.
+ */
+class ResumeIntegrationTest {
+    static final int EVERY = 3;
+    static final String SPEC = """
+            name: it-resume
+            experiment: it-resume
+            model: all-minilm-l6-v2
+            task: sst2
+            data: {train_rows: 64, eval_rows: 16, max_length: 32}
+            method: {name: lora, r: 4}
+            training: {batch_size: 4, epochs: 1, lr: 5.0e-4, checkpoint_every: %d}
+            resources: {task_queue: cpu, heartbeat_seconds: 5}
+            """.formatted(EVERY);
+
+    @TempDir
+    Path tmp;
+
+    Process worker(Services s, Path work, Path log) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "worker", "--temporal", s.temporal, "--mlflow", s.mlflow, "--work", work.toString(),
+                "--data", Services.dataRoot().toString()));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    @Test
+    void killedWorkerProcessResumesFromItsLastCheckpointAndMatchesAnUninterruptedRun() throws Exception {
+        Path spec = tmp.resolve("trial.yaml");
+        Files.writeString(spec, SPEC);
+        Path work = tmp.resolve("work");
+        try (Services s = Services.start()) {
+            WorkflowClient client = Temporal.connect(s.temporal, "default");
+            String id = "it-resume-" + System.nanoTime();
+            assertEquals(0, Main.commandLine().execute("run", spec.toString(), "--id", id, "--detach",
+                    "--temporal", s.temporal, "--mlflow", s.mlflow, "--work", work.toString()));
+            Process first = worker(s, work, tmp.resolve("worker-1.log"));
+            long killedAt = -1;
+            try {
+                long deadline = System.nanoTime() + 600_000_000_000L;
+                while (killedAt < 0 && System.nanoTime() < deadline) {
+                    Optional<TrainHeartbeat> beat = heartbeat(client, id);
+                    if (beat.isPresent() && beat.get().step() >= EVERY + 2) {
+                        first.destroyForcibly().waitFor();   // SIGKILL: no shutdown hooks, no clean-up
+                        killedAt = beat.get().step();
+                    } else {
+                        Thread.sleep(100);
+                    }
+                }
+            } finally {
+                first.destroyForcibly().waitFor();
+            }
+            assertTrue(killedAt > 0, "training was seen heartbeating before the kill");
+            Process second = worker(s, work, tmp.resolve("worker-2.log"));
+            TrialOutcome resumed;
+            try {
+                resumed = client.newUntypedWorkflowStub(id).getResult(TrialOutcome.class);
+            } finally {
+                second.destroy();
+                second.waitFor();
+            }
+            assertEquals(TrialStatus.FINISHED, resumed.status());
+            TrainProgress p = onlyRung(work);
+            assertTrue(p.resumedFrom() > 0 && p.resumedFrom() <= killedAt, "resumed from " + p.resumedFrom());
+            assertTrue(killedAt - p.resumedFrom() < EVERY, "killed at step " + killedAt + ", resumed from "
+                    + p.resumedFrom() + ": fewer steps redone than the checkpoint interval");
+
+            Path clean = tmp.resolve("clean");
+            String cleanId = id + "-uninterrupted";
+            assertEquals(0, Main.commandLine().execute("run", spec.toString(), "--id", cleanId,
+                    "--temporal", s.temporal, "--mlflow", s.mlflow, "--work", clean.toString()));
+            TrialOutcome uninterrupted = client.newUntypedWorkflowStub(cleanId).getResult(TrialOutcome.class);
+            assertEquals(uninterrupted.metrics(), resumed.metrics());
+            assertEquals(stateHash(Path.of(onlyRung(clean).checkpoint())), stateHash(Path.of(p.checkpoint())),
+                    "the final trained tensors are bit-identical");
+        }
+    }
+
+    static Optional<TrainHeartbeat> heartbeat(WorkflowClient client, String id) {
+        var d = client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
+                DescribeWorkflowExecutionRequest.newBuilder().setNamespace("default")
+                        .setExecution(WorkflowExecution.newBuilder().setWorkflowId(id).build()).build());
+        for (PendingActivityInfo a : d.getPendingActivitiesList()) {
+            if (a.getActivityType().getName().equals("Train") && a.hasHeartbeatDetails()) {
+                return Optional.of(DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(0,
+                        Optional.of(a.getHeartbeatDetails()), TrainHeartbeat.class, TrainHeartbeat.class));
+            }
+        }
+        return Optional.empty();
+    }
+
+    static TrainProgress onlyRung(Path work) throws Exception {
+        try (Stream<Path> files = Files.walk(work.resolve("trials"))) {
+            Path f = files.filter(p -> p.getParent().getFileName().toString().equals("rungs")).findFirst().orElseThrow();
+            return new Gson().fromJson(Files.readString(f), TrainProgress.class);
+        }
+    }
+
+    static String stateHash(Path checkpoint) throws Exception {
+        JsonObject m = JsonParser.parseString(Files.readString(checkpoint.resolve("checkpoint.json"))).getAsJsonObject();
+        return m.get("state_sha256").getAsString();
+    }
+}
