@@ -95,6 +95,11 @@ public final class AdapterMethods {
     private static Setup rosa(MethodSpec s, Map<String, Linear> modules, double lr, double wd, long seed,
                                long total) {
         RosaConfig cfg = s.rosa();
+        if (cfg.warmupSteps() + cfg.spaNumGrads() > total) {
+            throw new IllegalArgumentException("the mask warm-up (" + cfg.warmupSteps() + " LoRA steps, then "
+                    + cfg.spaNumGrads() + " of gradient statistics) does not fit in a run of " + total
+                    + " steps; lower the warm-up (mask_warmup_steps) or train longer");
+        }
         AdapterSet set = AdapterSet.rosa(modules, cfg, seed);
         List<NamedParameter> lowRank = new ArrayList<>();
         List<NamedParameter> sparse = new ArrayList<>();
