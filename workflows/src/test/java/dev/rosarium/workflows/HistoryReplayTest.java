@@ -21,7 +21,7 @@ class HistoryReplayTest {
         try (InputStream in = getClass().getResourceAsStream("/histories/" + id + ".json")) {
             assertNotNull(in, "history " + id + " is a test resource");
             WorkflowExecutionHistory h = WorkflowExecutionHistory.fromJson(new String(in.readAllBytes(),
-                    StandardCharsets.UTF_8));
+                    StandardCharsets.UTF_8), id);
             WorkflowReplayer.replayWorkflowExecution(h, SweepWorkflowImpl.class, TrialWorkflowImpl.class);
         }
     }
