@@ -188,6 +188,41 @@ class TrackerServerTest {
     }
 
     @Test
+    void aRunCreatedAtTheSameMomentElsewhereWinsWhenItIsOlder() throws Exception {
+        String exp = MlflowTestServer.uniqueExperiment("race");
+        String filter = "tags.`rosarium.run_key` = 'trial-7'";
+        try (org.mlflow.tracking.MlflowClient client = new org.mlflow.tracking.MlflowClient(uri)) {
+            RunResolver resolver = new RunResolver(client, Duration.ofSeconds(2));
+            String expId = resolver.experimentId(exp);
+            long start = System.currentTimeMillis();
+            // Another worker creates the same key while this one waits out its settle delay.
+            Thread other = new Thread(() -> {
+                while (rest.runs(expId, filter).isEmpty()) {
+                    Thread.onSpinWait();
+                }
+                JsonObject create = new JsonObject();
+                create.addProperty("experiment_id", expId);
+                create.addProperty("start_time", start - 1000);
+                com.google.gson.JsonArray tags = new com.google.gson.JsonArray();
+                JsonObject tag = new JsonObject();
+                tag.addProperty("key", RunResolver.RUN_KEY_TAG);
+                tag.addProperty("value", "trial-7");
+                tags.add(tag);
+                create.add("tags", tags);
+                rest.post("mlflow/runs/create", create);
+            });
+            other.start();
+            RunResolver.ResolvedRun mine = resolver.resolve(exp, "trial-7", start, "trial 7");
+            other.join();
+            List<JsonObject> active = rest.runs(expId, filter);
+            assertEquals(1, active.size(), "the younger duplicate is deleted");
+            assertEquals(active.get(0).getAsJsonObject("info").get("run_id").getAsString(), mine.runId());
+            assertEquals(start - 1000, active.get(0).getAsJsonObject("info").get("start_time").getAsLong());
+            assertFalse(mine.created());
+        }
+    }
+
+    @Test
     void aRefusedEventIsSetAsideAndTheRestShips() throws Exception {
         String exp = MlflowTestServer.uniqueExperiment("refused");
         Path outbox = MlflowTestServer.tempDir("outbox");
