@@ -65,7 +65,7 @@ final class OutboxSegment implements AutoCloseable {
     /** A new segment for this process to append to. */
     static OutboxSegment create(Path file) throws IOException {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+                StandardOpenOption.WRITE);
         FileLock lock = ch.lock();
         HELD_IN_THIS_JVM.add(file.toAbsolutePath());
         return new OutboxSegment(file, ch, lock, 0, 0);
@@ -135,11 +135,12 @@ final class OutboxSegment implements AutoCloseable {
     /** Appends one event line and forces it to disk. Callers serialize appends. */
     void append(String jsonLine) throws IOException {
         ByteBuffer buf = ByteBuffer.wrap((jsonLine + "\n").getBytes(StandardCharsets.UTF_8));
+        long pos = written;
         while (buf.hasRemaining()) {
-            channel.write(buf);
+            pos += channel.write(buf, pos);
         }
         channel.force(false);
-        written = channel.size();
+        written = pos;
     }
 
     /**
