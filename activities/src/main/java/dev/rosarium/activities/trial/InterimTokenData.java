@@ -37,7 +37,8 @@ final class InterimTokenData {
             if (c.evalRows() >= 0 && c.evalRows() < eval.size()) {
                 eval = eval.subList(0, c.evalRows());
             }
-            try (ClassifierRun run = ClassifierRun.open(backend, models.resolve(c.model()), c, task, 1)) {
+            try (ClassifierRun run = ClassifierRun.open(backend, models.resolve(c.model()), c, task,
+                    ClassifierRun.totalSteps(c, train.size()))) {
                 Gson g = new Gson();
                 String tr = g.toJson(run.tokenize(train));
                 String ev = g.toJson(run.tokenize(eval));
