@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.rosarium.activities.trial.TrainHeartbeat;
 import dev.rosarium.activities.trial.TrainProgress;
+import dev.rosarium.core.train.CheckpointStore;
 import dev.rosarium.infra.temporal.Temporal;
 import dev.rosarium.workflows.TrialOutcome;
 import dev.rosarium.workflows.TrialStatus;
@@ -40,7 +41,7 @@ class ResumeIntegrationTest {
             data: {train_rows: 64, eval_rows: 16, max_length: 32}
             method: {name: lora, r: 4}
             training: {batch_size: 4, epochs: 1, lr: 5.0e-4, checkpoint_every: %d}
-            resources: {task_queue: cpu, heartbeat_seconds: 5}
+            resources: {task_queue: cpu, heartbeat_seconds: 10}
             """.formatted(EVERY);
 
     @TempDir
@@ -59,28 +60,29 @@ class ResumeIntegrationTest {
         Path spec = tmp.resolve("trial.yaml");
         Files.writeString(spec, SPEC);
         Path work = tmp.resolve("work");
-        try (Services s = Services.start()) {
+        try (Services s = Services.start(tmp)) {
             WorkflowClient client = Temporal.connect(s.temporal, "default");
             String id = "it-resume-" + System.nanoTime();
             assertEquals(0, Main.commandLine().execute("run", spec.toString(), "--id", id, "--detach",
                     "--temporal", s.temporal, "--mlflow", s.mlflow, "--work", work.toString()));
             Process first = worker(s, work, tmp.resolve("worker-1.log"));
-            long killedAt = -1;
+            long newestAtKill = -1;
             try {
                 long deadline = System.nanoTime() + 600_000_000_000L;
-                while (killedAt < 0 && System.nanoTime() < deadline) {
+                while (System.nanoTime() < deadline) {
+                    // the server has seen a {step, checkpoint} heartbeat and a checkpoint past the first is on disk
                     Optional<TrainHeartbeat> beat = heartbeat(client, id);
-                    if (beat.isPresent() && beat.get().step() >= EVERY + 2) {
+                    if (beat.isPresent() && beat.get().checkpoint() != null && newestCheckpoint(work) >= EVERY) {
                         first.destroyForcibly().waitFor();   // SIGKILL: no shutdown hooks, no clean-up
-                        killedAt = beat.get().step();
-                    } else {
-                        Thread.sleep(100);
+                        newestAtKill = newestCheckpoint(work);
+                        break;
                     }
+                    Thread.sleep(50);
                 }
             } finally {
                 first.destroyForcibly().waitFor();
             }
-            assertTrue(killedAt > 0, "training was seen heartbeating before the kill");
+            assertTrue(newestAtKill >= EVERY, "training was checkpointing when the worker was killed");
             Process second = worker(s, work, tmp.resolve("worker-2.log"));
             TrialOutcome resumed;
             try {
@@ -91,9 +93,11 @@ class ResumeIntegrationTest {
             }
             assertEquals(TrialStatus.FINISHED, resumed.status());
             TrainProgress p = onlyRung(work);
-            assertTrue(p.resumedFrom() > 0 && p.resumedFrom() <= killedAt, "resumed from " + p.resumedFrom());
-            assertTrue(killedAt - p.resumedFrom() < EVERY, "killed at step " + killedAt + ", resumed from "
-                    + p.resumedFrom() + ": fewer steps redone than the checkpoint interval");
+            assertTrue(p.resumedFrom() < p.totalSteps(), "killed before the end of training");
+            // the dead worker got fewer than EVERY steps past its newest checkpoint (else it would have
+            // written another), so resuming from that checkpoint redoes fewer than EVERY steps
+            assertEquals(newestAtKill, p.resumedFrom(), "resumed from the newest checkpoint the killed worker wrote");
+            assertEquals(p.totalSteps() - newestAtKill, p.stepsRun());
 
             Path clean = tmp.resolve("clean");
             String cleanId = id + "-uninterrupted";
@@ -117,6 +121,18 @@ class ResumeIntegrationTest {
             }
         }
         return Optional.empty();
+    }
+
+    static long newestCheckpoint(Path work) throws Exception {
+        Path trials = work.resolve("trials");
+        if (!Files.isDirectory(trials)) {
+            return -1;
+        }
+        try (Stream<Path> files = Files.walk(trials)) {
+            return files.filter(p -> p.getFileName().toString().matches("step-\\d{8}")
+                            && p.getParent().getFileName().toString().equals("checkpoints"))
+                    .mapToLong(CheckpointStore::stepOf).max().orElse(-1);
+        }
     }
 
     static TrainProgress onlyRung(Path work) throws Exception {

@@ -4,7 +4,6 @@ import dev.rosarium.activities.tracking.LocalMlflowServer;
 import dev.rosarium.infra.temporal.EmbeddedTemporal;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -25,7 +24,7 @@ final class Services implements AutoCloseable {
         this.localMlflow = localMlflow;
     }
 
-    static Services start() throws IOException {
+    static Services start(Path tmp) throws IOException {
         String t = System.getenv("ROSARIUM_TEMPORAL");
         String m = System.getenv("MLFLOW_TRACKING_URI");
         EmbeddedTemporal e = null;
@@ -35,7 +34,7 @@ final class Services implements AutoCloseable {
             t = e.address();
         }
         if (m == null || m.isBlank()) {
-            l = LocalMlflowServer.start(Files.createTempDirectory("rosarium-mlflow"));
+            l = LocalMlflowServer.start(tmp.resolve("mlflow"));
             m = l.uri();
         }
         return new Services(t, m, e, l);

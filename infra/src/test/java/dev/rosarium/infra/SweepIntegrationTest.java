@@ -44,7 +44,7 @@ class SweepIntegrationTest {
         Path spec = tmp.resolve("sweep.yaml");
         Files.writeString(spec, SPEC.formatted(experiment));
         assertEquals(4, SpecFile.load(spec).trials());
-        try (Services s = Services.start()) {
+        try (Services s = Services.start(tmp)) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             PrintStream old = System.out;
             int code;

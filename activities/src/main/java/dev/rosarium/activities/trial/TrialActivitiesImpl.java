@@ -109,6 +109,7 @@ public final class TrialActivitiesImpl implements TrialActivities {
                 }
                 long from = loop.step();
                 String checkpoint = resume.map(Path::toString).orElse(null);
+                ctx.heartbeat(new TrainHeartbeat(from, checkpoint));
                 while (loop.step() < until) {
                     StepMetrics m = loop.trainStep();
                     if (loop.step() % t.checkpointEvery() == 0 || loop.step() == until) {
@@ -120,6 +121,7 @@ public final class TrialActivitiesImpl implements TrialActivities {
                 if (checkpoint == null) {
                     checkpoint = loop.saveCheckpoint().toString();
                 }
+                ctx.heartbeat(new TrainHeartbeat(until, checkpoint));
                 Map<String, Double> metrics = run.evaluate(split(data, "eval"));
                 Map<String, Double> logged = new LinkedHashMap<>();
                 metrics.forEach((k, v) -> logged.put("eval_" + k, v));
