@@ -76,7 +76,11 @@ public final class SpecFile {
 
         List<ParameterRange> space = space(sweep.containsKey("space") ? section(sweep.get("space"), "sweep.space")
                 : Map.of());
-        String strategy = text(sweep.getOrDefault("strategy", space.isEmpty() ? "grid" : "random"), "sweep.strategy");
+        boolean allChoices = space.stream().allMatch(p -> p.kind() == ParameterRange.Kind.CHOICE);
+        String strategy = text(sweep.getOrDefault("strategy", allChoices ? "grid" : "random"), "sweep.strategy");
+        if (!SweepSpec.STRATEGIES.contains(strategy)) {
+            throw new SpecException("sweep.strategy", "expected one of " + SweepSpec.STRATEGIES + ", got '" + strategy + "'");
+        }
         int grid = 1;
         for (ParameterRange p : space) {
             grid *= p.kind() == ParameterRange.Kind.CHOICE ? p.choices().size() : 1;

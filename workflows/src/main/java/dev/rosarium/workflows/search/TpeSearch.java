@@ -16,7 +16,8 @@ import java.util.Random;
  * Tree-structured Parzen estimator (Bergstra et al. 2011), one dimension at a time: the finished
  * trials are split into the best {@code GAMMA} fraction and the rest, each group is modelled by a
  * Parzen density (Gaussian kernels in the range's sampling space, or smoothed counts for choices,
- * each mixed with the uniform prior), and of {@code CANDIDATES} draws from the good density the one
+ * each mixed with the uniform prior; kernels of width range / (5 n^0.2), truncated to the range),
+ * and of {@code CANDIDATES} draws from the good density the one
  * with the highest good/bad ratio is taken. Pruned trials count as bad. Until {@code startup()}
  * trials finished, draws are random.
  */
@@ -79,9 +80,19 @@ public record TpeSearch(List<ParameterRange> space, long seed, Objective objecti
         }
         double lo = lowCoord(p);
         double hi = highCoord(p);
-        double x = p.coordinate(obs.get(k)) + r.nextGaussian() * bandwidth(p, obs.size());
-        x = Math.max(lo, Math.min(hi, x));
-        return p.at(hi > lo ? Math.min(Math.nextDown(1.0), (x - lo) / (hi - lo)) : 0);
+        if (!(hi > lo)) {
+            return p.at(0);
+        }
+        // a kernel truncated to the range (redrawn, not clipped: clipping would pile draws on the bounds)
+        double centre = p.coordinate(obs.get(k));
+        double bw = bandwidth(p, obs.size());
+        for (int tries = 0; tries < 32; tries++) {
+            double x = centre + r.nextGaussian() * bw;
+            if (x >= lo && x < hi) {
+                return p.at((x - lo) / (hi - lo));
+            }
+        }
+        return p.at(r.nextDouble());
     }
 
     /** The mixture's density at {@code v} (up to the same constant for both groups). */
@@ -105,7 +116,7 @@ public record TpeSearch(List<ParameterRange> space, long seed, Objective objecti
 
     private static double bandwidth(ParameterRange p, int n) {
         double width = highCoord(p) - lowCoord(p);
-        return Math.max(1e-12, width / Math.pow(Math.max(1, n), 0.2) / 2);
+        return Math.max(1e-12, width / Math.pow(Math.max(1, n), 0.2) / 5);
     }
 
     private static double lowCoord(ParameterRange p) {
