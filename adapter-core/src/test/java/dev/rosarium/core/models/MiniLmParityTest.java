@@ -9,10 +9,11 @@ import dev.rosarium.core.model.ModelCache;
 import dev.rosarium.core.model.ModelPackage;
 import dev.rosarium.core.models.bert.BertConfig;
 import dev.rosarium.core.models.bert.BertModel;
+import dev.rosarium.core.tasks.ClassificationExample;
 import dev.rosarium.core.tensor.Backend;
 import dev.rosarium.core.tensor.DType;
 import dev.rosarium.core.tensor.Tensor;
-import dev.rosarium.core.tokenize.HfTokenizer;
+import dev.rosarium.core.tokenize.ExampleTokenizer;
 import dev.rosarium.core.tokenize.TokenizedBatch;
 import org.junit.jupiter.api.Test;
 
@@ -36,10 +37,11 @@ class MiniLmParityTest {
         Path dir = ModelCache.standard().resolve(ModelPackage.ALL_MINILM_L6_V2);
         try (SafetensorsReader g = SafetensorsReader.open(Golden.path("minilm_forward.safetensors"));
              HfModelDirectory model = HfModelDirectory.open(dir);
-             HfTokenizer tok = HfTokenizer.open(model.tokenizerFile(), 512, 0)) {
+             ExampleTokenizer tok = ExampleTokenizer.open(ModelTokenizer.locate(dir), 512)) {
             List<String> sentences = JsonParser.parseString(g.metadata().get("sentences")).getAsJsonArray().asList()
                     .stream().map(e -> e.getAsString()).toList();
-            TokenizedBatch batch = tok.encodeBatch(sentences, null);
+            TokenizedBatch batch = TokenizedBatch.pad(tok.classification(
+                    sentences.stream().map(text -> new ClassificationExample(text, null, 0)).toList()), 0);
             assertArrayEquals(g.readInts("input_ids"), batch.ids(), "token ids");
             assertArrayEquals(g.readInts("attention_mask"), batch.mask(), "attention mask");
 
