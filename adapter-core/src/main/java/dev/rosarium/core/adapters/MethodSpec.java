@@ -4,7 +4,7 @@ package dev.rosarium.core.adapters;
  * A method and its hyper-parameters as a user writes them (command line, sweep spec); each method
  * reads the fields it uses into its own config record.
  *
- * @param method       full, lora, spa, rosa, subspace (ROSA) or roselora
+ * @param method       full, lora, spa, rosa, qrosa (RoSA on an NF4 base), subspace (ROSA) or roselora
  * @param targets      comma-separated module names, {@code all-linear}, or {@code re:<regex>}
  * @param loraLr       learning rate of low-rank factors (RoSA's LORA_LR); the run's lr drives the rest
  * @param warmupSteps  RoSA: LoRA-only steps before the mask statistics (schedule wl<N>)

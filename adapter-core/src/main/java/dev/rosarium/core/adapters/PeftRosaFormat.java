@@ -7,12 +7,14 @@ import com.google.gson.JsonParser;
 import dev.rosarium.core.io.SafetensorsReader;
 import dev.rosarium.core.io.SafetensorsWriter;
 import dev.rosarium.core.nn.LinearAdapter;
+import dev.rosarium.core.optim.NamedParameter;
 import dev.rosarium.core.tensor.DType;
 import dev.rosarium.core.tensor.Tensor;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -32,6 +34,12 @@ public final class PeftRosaFormat {
 
     public static void save(Path dir, AdapterSet set, RosaConfig cfg, String baseModel, String taskType, DType dtype)
             throws IOException {
+        save(dir, set, cfg, List.of(), baseModel, taskType, dtype);
+    }
+
+    /** Saves the adapter and, as peft's {@code modules_to_save}, fully trained modules beside it. */
+    public static void save(Path dir, AdapterSet set, RosaConfig cfg, List<NamedParameter> modulesToSave, String baseModel,
+                            String taskType, DType dtype) throws IOException {
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
         JsonArray modules = new JsonArray();
         for (Map.Entry<String, LinearAdapter> e : set.adapters().entrySet()) {
@@ -82,7 +90,7 @@ public final class PeftRosaFormat {
         json.addProperty("fan_in_fan_out", false);
         json.addProperty("bias", "none");
         json.addProperty("use_rslora", false);
-        json.add("modules_to_save", JsonNull.INSTANCE);
+        PeftDirectory.addModulesToSave(w, json, modulesToSave, dtype);
         json.addProperty("init_lora_weights", true);
         json.add("layers_to_transform", JsonNull.INSTANCE);
         json.add("layers_pattern", JsonNull.INSTANCE);

@@ -53,7 +53,7 @@ public final class RosaSchedule implements StepHook {
         if (!masksReady && step >= cfg.warmupSteps() && stats.isEmpty()) {
             for (Map.Entry<String, LinearAdapter> e : adapters.adapters().entrySet()) {
                 RosaAdapter a = (RosaAdapter) e.getValue();
-                GradientStatistics g = new GradientStatistics(a.base().weight().value().backend(),
+                GradientStatistics g = new GradientStatistics(a.base().backend(),
                         a.base().outFeatures(), a.base().inFeatures(), cfg.gradAccMode());
                 stats.put(e.getKey(), g);
                 a.collect(g);

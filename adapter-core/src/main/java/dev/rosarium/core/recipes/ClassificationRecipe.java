@@ -7,6 +7,7 @@ import dev.rosarium.core.model.ModelCache;
 import dev.rosarium.core.models.HfModelDirectory;
 import dev.rosarium.core.models.ModelTokenizer;
 import dev.rosarium.core.models.bert.BertForSequenceClassification;
+import dev.rosarium.core.nn.Linear;
 import dev.rosarium.core.optim.AdamW;
 import dev.rosarium.core.optim.LrSchedule;
 import dev.rosarium.core.optim.NamedParameter;
@@ -45,11 +46,26 @@ public final class ClassificationRecipe {
     private final Backend backend;
     private final Path dataRoot;
     private final ModelCache models;
+    private final Path exportDir;
 
     public ClassificationRecipe(Backend backend, Path dataRoot, ModelCache models) {
+        this(backend, dataRoot, models, null);
+    }
+
+    private ClassificationRecipe(Backend backend, Path dataRoot, ModelCache models, Path exportDir) {
         this.backend = backend;
         this.dataRoot = dataRoot;
         this.models = models;
+        this.exportDir = exportDir;
+    }
+
+    /**
+     * The same recipe, also saving into {@code dir} the adapter in peft's layout with the new head as
+     * modules_to_save ({@code adapter/}; methods with an adapter file only) and the merged model as
+     * a transformers directory with its tokenizer ({@code merged/}).
+     */
+    public ClassificationRecipe exportingTo(Path dir) {
+        return new ClassificationRecipe(backend, dataRoot, models, dir);
     }
 
     /** One tokenized batch on the backend, with its labels. */
@@ -123,9 +139,18 @@ public final class ClassificationRecipe {
                     .mapToLong(p -> p.variable().value().numel()).sum();
             Map<String, Double> after = evaluate(model, ct, eval, cfg.batchSize(), padId);
             Map<String, Double> merged = after;
+            if (exportDir != null) {
+                setup.saveAdapter(exportDir.resolve("adapter"), model.weights().trainable().stream()
+                        .filter(p -> p.name().startsWith("classifier.")).toList(), cfg.model(), "SEQ_CLS", DType.F32);
+            }
             if (setup.adapters() != null) {
                 setup.adapters().mergeAndUnload();
                 merged = evaluate(model, ct, eval, cfg.batchSize(), padId);
+            }
+            if (exportDir != null) {
+                // a 4-bit base exports as its dequantized merged weights: transformers reads them without bitsandbytes
+                model.linearModules().values().forEach(Linear::dequantize);
+                model.saveHfDirectory(exportDir.resolve("merged"), DType.F32, Map.of("tokenizer.json", dir.tokenizerFile()));
             }
             return new ClassificationResult(before, after, merged, total, last[0], seconds, trainableCount);
         }

@@ -39,10 +39,14 @@ class AdapterBehaviourTest {
                 be, DType.F32, n -> false));
     }
 
-    private record Batch(Tensor x, Tensor y) {
+    record Batch(Tensor x, Tensor y) {
     }
 
     private Batch batch() {
+        return batch(be);
+    }
+
+    static Batch batch(Backend be) {
         Random r = new Random(11);
         int[] ids = new int[4 * 12];
         int[] tg = new int[ids.length];
@@ -56,6 +60,10 @@ class AdapterBehaviourTest {
     }
 
     private float[] logits(LlamaForCausalLM m, Batch b) {
+        return logits(be, m, b);
+    }
+
+    static float[] logits(Backend be, LlamaForCausalLM m, Batch b) {
         try (Tape t = Tape.inference(be)) {
             return m.logits(t, b.x(), null, null, null).value().toFloats();
         }
@@ -63,6 +71,11 @@ class AdapterBehaviourTest {
 
     /** Trains a method for {@code steps} steps through the registry; returns the losses. */
     private List<StepMetrics> train(LlamaForCausalLM m, AdapterMethods.Setup setup, int steps, Batch b) throws Exception {
+        return train(be, m, setup, steps, b);
+    }
+
+    static List<StepMetrics> train(Backend be, LlamaForCausalLM m, AdapterMethods.Setup setup, int steps, Batch b)
+            throws Exception {
         AdamW opt = AdamW.withDefaults(setup.groups());
         DataSource<Batch> data = new DataSource<>() {
             long p;

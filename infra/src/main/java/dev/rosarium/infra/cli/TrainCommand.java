@@ -10,6 +10,7 @@ import dev.rosarium.core.tasks.DataFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -59,7 +60,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed for the subset, shuffling, head init and dropout (default: ${DEFAULT-VALUE}).")
     long seed = D.seed();
 
-    @Option(names = "--method", description = "full, lora, spa, rosa, subspace (ROSA) or roselora (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--method", description = "full, lora, spa, rosa, qrosa (RoSA on a 4-bit NF4 base), subspace (ROSA) or roselora (default: ${DEFAULT-VALUE}).")
     String method = "full";
 
     @Option(names = "--r", description = "Adapter rank (default: ${DEFAULT-VALUE}).")
@@ -89,6 +90,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--tau", description = "RoseLoRA: final keep-rate (default: ${DEFAULT-VALUE}).")
     double tau = 0.1;
 
+    @Option(names = "--export", description = "Directory to save the trained adapter (adapter/, peft layout with the head) "
+            + "and the merged model (merged/, a transformers directory) into; nothing is saved when absent.")
+    Path export;
+
     @Override
     public Integer call() throws Exception {
         MethodSpec spec = new MethodSpec(method, r, alpha, adapterDropout, targets, density, loraLr, maskWarmup, 1,
@@ -98,6 +103,9 @@ public final class TrainCommand implements Callable<Integer> {
         Path dataRoot = data != null ? data : DataFiles.defaultRoot();
         System.err.println("rosarium train: " + cfg);
         ClassificationRecipe recipe = new ClassificationRecipe(CpuBackend.get(), dataRoot, ModelCache.standard());
+        if (export != null) {
+            recipe = recipe.exportingTo(export);
+        }
         ProgressBar[] bar = new ProgressBar[1];
         ClassificationResult res = recipe.run(cfg, m -> {
             if (bar[0] == null) {
@@ -110,6 +118,10 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.println("held-out before training: " + res.before());
         System.out.println("held-out after training:  " + res.after());
         System.out.println("held-out after merging:   " + res.merged());
+        if (export != null) {
+            System.out.println("saved: " + export.resolve("merged") + (Files.isDirectory(export.resolve("adapter"))
+                    ? ", " + export.resolve("adapter") : " (this method has no adapter file)"));
+        }
         return 0;
     }
 }
