@@ -35,7 +35,9 @@ public final class ExampleTokenizer implements AutoCloseable {
     }
 
     public static ExampleTokenizer open(ModelTokenizer model, int maxLength) throws IOException {
-        return new ExampleTokenizer(HfTokenizer.open(model.tokenizerJson(), maxLength), model.chatTemplate(), maxLength);
+        // examples are unpadded: the pad id is never used here
+        return new ExampleTokenizer(HfTokenizer.open(model.tokenizerJson(), maxLength, 0), model.chatTemplate(),
+                maxLength);
     }
 
     public TokenizedExample classification(ClassificationExample e) {

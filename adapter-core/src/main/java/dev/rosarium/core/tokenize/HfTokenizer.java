@@ -6,6 +6,8 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,20 +18,23 @@ import java.util.Map;
 public final class HfTokenizer implements AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
     private final Path file;
+    private final int padId;
 
-    private HfTokenizer(HuggingFaceTokenizer tokenizer, Path file) {
+    private HfTokenizer(HuggingFaceTokenizer tokenizer, Path file, int padId) {
         this.tokenizer = tokenizer;
         this.file = file;
+        this.padId = padId;
     }
 
-    public static HfTokenizer open(Path tokenizerJson, int maxLength) throws IOException {
+    /** A tokenizer truncating to {@code maxLength}; {@code padId} fills {@link #encodeBatch} rows. */
+    public static HfTokenizer open(Path tokenizerJson, int maxLength, int padId) throws IOException {
         if (!Files.isRegularFile(tokenizerJson)) {
             throw new IOException(tokenizerJson + ": tokenizer file not found");
         }
         HuggingFaceTokenizer t = HuggingFaceTokenizer.newInstance(tokenizerJson, Map.of(
                 "truncation", "true", "maxLength", Integer.toString(maxLength), "padding", "false",
                 "addSpecialTokens", "true"));
-        return new HfTokenizer(t, tokenizerJson);
+        return new HfTokenizer(t, tokenizerJson, padId);
     }
 
     public Path file() {
@@ -52,6 +57,18 @@ public final class HfTokenizer implements AutoCloseable {
     public Encoded encodeWithTypes(String first, String second) {
         Encoding e = second == null ? tokenizer.encode(first) : tokenizer.encode(first, second);
         return new Encoded(toInts(e.getIds()), toInts(e.getTypeIds()));
+    }
+
+    /** Encodes texts (or pairs when {@code second} is not null) and right-pads them to the longest. */
+    public TokenizedBatch encodeBatch(List<String> first, List<String> second) {
+        List<int[]> ids = new ArrayList<>();
+        List<int[]> types = new ArrayList<>();
+        for (int i = 0; i < first.size(); i++) {
+            Encoded e = encodeWithTypes(first.get(i), second == null ? null : second.get(i));
+            ids.add(e.ids());
+            types.add(e.typeIds());
+        }
+        return TokenizedBatch.pad(ids, types, padId);
     }
 
     /**

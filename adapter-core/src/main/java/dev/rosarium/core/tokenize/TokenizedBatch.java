@@ -10,21 +10,26 @@ import java.util.List;
 public record TokenizedBatch(int batch, int seq, int[] ids, int[] typeIds, int[] mask) {
     /** The examples' input ids right-padded with {@code padId} to the longest; missing type ids are 0. */
     public static TokenizedBatch pad(List<TokenizedExample> rows, int padId) {
-        int n = rows.size();
+        return pad(rows.stream().map(TokenizedExample::inputIds).toList(),
+                rows.stream().map(TokenizedExample::tokenTypeIds).toList(), padId);
+    }
+
+    /** Rows of ids with their type ids (an empty array: all 0), right-padded with {@code padId} to the longest. */
+    public static TokenizedBatch pad(List<int[]> rowIds, List<int[]> rowTypeIds, int padId) {
+        int n = rowIds.size();
         int seq = 0;
-        for (TokenizedExample r : rows) {
-            seq = Math.max(seq, r.inputIds().length);
+        for (int[] r : rowIds) {
+            seq = Math.max(seq, r.length);
         }
         int[] ids = new int[n * seq];
         int[] types = new int[n * seq];
         int[] mask = new int[n * seq];
         Arrays.fill(ids, padId);
         for (int i = 0; i < n; i++) {
-            TokenizedExample r = rows.get(i);
-            int[] id = r.inputIds();
+            int[] id = rowIds.get(i);
             System.arraycopy(id, 0, ids, i * seq, id.length);
-            if (r.tokenTypeIds().length > 0) {
-                System.arraycopy(r.tokenTypeIds(), 0, types, i * seq, id.length);
+            if (rowTypeIds.get(i).length > 0) {
+                System.arraycopy(rowTypeIds.get(i), 0, types, i * seq, id.length);
             }
             Arrays.fill(mask, i * seq, i * seq + id.length, 1);
         }

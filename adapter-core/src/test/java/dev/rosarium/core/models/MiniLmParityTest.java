@@ -9,11 +9,10 @@ import dev.rosarium.core.model.ModelCache;
 import dev.rosarium.core.model.ModelPackage;
 import dev.rosarium.core.models.bert.BertConfig;
 import dev.rosarium.core.models.bert.BertModel;
-import dev.rosarium.core.tasks.ClassificationExample;
 import dev.rosarium.core.tensor.Backend;
 import dev.rosarium.core.tensor.DType;
 import dev.rosarium.core.tensor.Tensor;
-import dev.rosarium.core.tokenize.ExampleTokenizer;
+import dev.rosarium.core.tokenize.HfTokenizer;
 import dev.rosarium.core.tokenize.TokenizedBatch;
 import org.junit.jupiter.api.Test;
 
@@ -37,11 +36,10 @@ class MiniLmParityTest {
         Path dir = ModelCache.standard().resolve(ModelPackage.ALL_MINILM_L6_V2);
         try (SafetensorsReader g = SafetensorsReader.open(Golden.path("minilm_forward.safetensors"));
              HfModelDirectory model = HfModelDirectory.open(dir);
-             ExampleTokenizer tok = ExampleTokenizer.open(ModelTokenizer.locate(dir), 512)) {
+             HfTokenizer tok = HfTokenizer.open(model.tokenizerFile(), 512, 0)) {
             List<String> sentences = JsonParser.parseString(g.metadata().get("sentences")).getAsJsonArray().asList()
                     .stream().map(e -> e.getAsString()).toList();
-            TokenizedBatch batch = TokenizedBatch.pad(tok.classification(
-                    sentences.stream().map(text -> new ClassificationExample(text, null, 0)).toList()), 0);
+            TokenizedBatch batch = tok.encodeBatch(sentences, null);
             assertArrayEquals(g.readInts("input_ids"), batch.ids(), "token ids");
             assertArrayEquals(g.readInts("attention_mask"), batch.mask(), "attention mask");
 

@@ -42,7 +42,7 @@ class ExampleTokenizerTest {
         ChatTemplate chat = ChatTemplate.parse(mt.chatTemplate());
         String prompt = chat.render(List.of(new ChatTemplate.Message("user", "How many eggs?")), true);
         try (ExampleTokenizer tok = ExampleTokenizer.open(mt, 512);
-             HfTokenizer raw = HfTokenizer.open(mt.tokenizerJson(), 512)) {
+             HfTokenizer raw = HfTokenizer.open(mt.tokenizerJson(), 512, 0)) {
             TokenizedExample e = tok.generation(ex);
             assertEquals(-1, e.label());
             assertEquals(0, e.tokenTypeIds().length);

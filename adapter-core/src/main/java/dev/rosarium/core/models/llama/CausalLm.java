@@ -30,7 +30,7 @@ public record CausalLm(LlamaForCausalLM model, HfTokenizer tokenizer, List<Integ
                 LlamaForCausalLM model = new LlamaForCausalLM(cfg, new Weights(src::load, backend, dtype, trainable));
                 ModelTokenizer tok = ModelTokenizer.of(g);
                 int eos = (int) g.requireLong("tokenizer.ggml.eos_token_id");
-                return new CausalLm(model, HfTokenizer.open(tok.tokenizerJson(), maxLength), List.of(eos),
+                return new CausalLm(model, HfTokenizer.open(tok.tokenizerJson(), maxLength, eos), List.of(eos),
                         tok.chatTemplate());
             }
         }
@@ -39,7 +39,7 @@ public record CausalLm(LlamaForCausalLM model, HfTokenizer tokenizer, List<Integ
             LlamaForCausalLM model = new LlamaForCausalLM(cfg, new Weights(dir::load, backend, dtype, trainable));
             int eos = dir.config().has("eos_token_id") && dir.config().get("eos_token_id").isJsonPrimitive()
                     ? dir.config().get("eos_token_id").getAsInt() : 2;
-            return new CausalLm(model, HfTokenizer.open(dir.tokenizerFile(), maxLength), List.of(eos), null);
+            return new CausalLm(model, HfTokenizer.open(dir.tokenizerFile(), maxLength, eos), List.of(eos), null);
         }
     }
 
