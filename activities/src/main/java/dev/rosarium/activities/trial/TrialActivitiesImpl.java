@@ -1,6 +1,10 @@
 package dev.rosarium.activities.trial;
 
 import com.google.gson.Gson;
+import dev.rosarium.activities.prepare.DataPreparation;
+import dev.rosarium.activities.prepare.PrepareRequest;
+import dev.rosarium.activities.prepare.PreparedData;
+import dev.rosarium.activities.prepare.TokenShards;
 import com.google.gson.GsonBuilder;
 import com.google.gson.reflect.TypeToken;
 import dev.rosarium.core.adapters.MaskFile;
@@ -43,9 +47,11 @@ public final class TrialActivitiesImpl implements TrialActivities {
 
     @Override
     public PreparedRef prepare(TrialConfig t) {
+        ClassificationConfig c = t.classification();
         try {
-            return InterimTokenData.prepare(backend, workspace.models(), workspace.dataRoot(), workspace.prepared(),
-                    t.classification());
+            PreparedData d = DataPreparation.prepare(new PrepareRequest(c.task(), c.model(), c.maxLength(),
+                    c.trainRows(), c.evalRows(), c.seed(), workspace.dataRoot(), workspace.prepared(), "direct"));
+            return new PreparedRef(d.directory().toString(), d.contentHash());
         } catch (IOException e) {
             throw Activity.wrap(e);
         }
@@ -199,14 +205,14 @@ public final class TrialActivitiesImpl implements TrialActivities {
                         c.batchSize(), c.maxLength(), c.lr(), c.weightDecay(), c.epochs(), c.warmupRatio(),
                         c.maxGradNorm(), c.seed(), dev.rosarium.core.adapters.MethodSpec.defaults("full"));
                 try (ClassifierRun run = ClassifierRun.open(backend, Path.of(merged.modelDirectory()), plain,
-                        ClassificationRecipe.classification(c.task()), 1)) {
+                        ClassificationRecipe.classification(c), 1)) {
                     int[] predicted = run.predict(eval);
                     StringBuilder lines = new StringBuilder();
                     for (int i = 0; i < predicted.length; i++) {
                         lines.append("{\"index\":").append(i).append(",\"label\":").append(eval.get(i).label())
                                 .append(",\"predicted\":").append(predicted[i]).append("}\n");
                     }
-                    Map<String, Double> metrics = new LinkedHashMap<>(ClassificationRecipe.classification(c.task())
+                    Map<String, Double> metrics = new LinkedHashMap<>(ClassificationRecipe.classification(c)
                             .score(predicted, eval.stream().mapToInt(TokenizedExample::label).toArray()));
                     AtomicFiles.write(predictions, lines.toString().getBytes(StandardCharsets.UTF_8));
                     AtomicFiles.write(metricsFile, GSON.toJson(metrics).getBytes(StandardCharsets.UTF_8));
@@ -225,12 +231,12 @@ public final class TrialActivitiesImpl implements TrialActivities {
     private ClassifierRun open(TrialConfig t, long total) throws IOException {
         ClassificationConfig c = t.classification();
         return ClassifierRun.open(backend, workspace.models().resolve(c.model()), c,
-                ClassificationRecipe.classification(c.task()), total);
+                ClassificationRecipe.classification(c), total);
     }
 
     private static List<TokenizedExample> split(PreparedRef data, String name) {
-        try {
-            return InterimTokenData.split(data, name);
+        try (TokenShards shards = TokenShards.open(Path.of(data.directory()))) {
+            return shards.split(name);
         } catch (IOException e) {
             throw Activity.wrap(e);
         }

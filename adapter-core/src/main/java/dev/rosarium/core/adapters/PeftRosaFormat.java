@@ -95,7 +95,9 @@ public final class PeftRosaFormat {
         json.add("layers_to_transform", JsonNull.INSTANCE);
         json.add("layers_pattern", JsonNull.INSTANCE);
         json.add("rank_pattern", new JsonObject());
-        json.add("density_pattern", new JsonObject());
+        JsonObject densities = new JsonObject();
+        cfg.densityPattern().forEach(densities::addProperty);
+        json.add("density_pattern", densities);
         json.add("alpha_pattern", new JsonObject());
         PeftDirectory.write(dir, json, w.toBytes());
     }
@@ -112,7 +114,7 @@ public final class PeftRosaFormat {
         if (!c.has("peft_type") || !c.get("peft_type").getAsString().equals("ROSA")) {
             throw new IOException(file + ": peft_type is not ROSA");
         }
-        for (String pattern : new String[] {"rank_pattern", "density_pattern", "alpha_pattern"}) {
+        for (String pattern : new String[] {"rank_pattern", "alpha_pattern"}) {
             if (c.has(pattern) && c.get(pattern).isJsonObject() && !c.getAsJsonObject(pattern).isEmpty()) {
                 throw new IOException(file + ": field " + pattern + " is set; per-module values are not supported");
             }
@@ -122,12 +124,17 @@ public final class PeftRosaFormat {
                 ? TargetModules.names(t.getAsJsonArray().asList().stream().map(x -> x.getAsString()).toArray(String[]::new))
                 : t.getAsString().equals("all-linear") ? TargetModules.allLinear() : TargetModules.regex(t.getAsString());
         String schedule = c.has("schedule") ? c.get("schedule").getAsString() : "default";
+        Map<String, Double> densities = new java.util.LinkedHashMap<>();
+        if (c.has("density_pattern") && c.get("density_pattern").isJsonObject()) {
+            c.getAsJsonObject("density_pattern").entrySet().forEach(e -> densities.put(e.getKey(), e.getValue().getAsDouble()));
+        }
         return new RosaConfig(c.get("r").getAsInt(), c.get("lora_alpha").getAsDouble(),
                 c.has("lora_dropout") ? c.get("lora_dropout").getAsDouble() : 0, c.get("d").getAsDouble(), targets,
                 RosaConfig.warmupStepsOf(schedule), c.has("spa_num_grads") ? c.get("spa_num_grads").getAsInt() : 1,
                 c.has("grad_acc_mode") && c.get("grad_acc_mode").getAsString().equals("mean")
                         ? GradientStatistics.Mode.MEAN : GradientStatistics.Mode.MEAN_SQUARED,
-                c.has("impl") && c.get("impl").getAsString().equals("spmm") ? RosaConfig.Impl.SPMM : RosaConfig.Impl.SP_ADD);
+                c.has("impl") && c.get("impl").getAsString().equals("spmm") ? RosaConfig.Impl.SPMM : RosaConfig.Impl.SP_ADD,
+                densities);
     }
 
     /** Installs the saved masks and copies the saved tensors into the attached RoSA adapters. */

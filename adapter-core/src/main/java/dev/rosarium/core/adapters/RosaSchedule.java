@@ -22,7 +22,7 @@ public final class RosaSchedule implements StepHook {
     public RosaSchedule(AdapterSet adapters, RosaConfig cfg) {
         this.adapters = adapters;
         this.cfg = cfg;
-        this.masksReady = cfg.density() == 0;
+        this.masksReady = !cfg.hasSparse();
     }
 
     /** Installs saved masks (the paper recipe's second run); no statistics are collected then. */
@@ -68,7 +68,7 @@ public final class RosaSchedule implements StepHook {
                 RosaAdapter a = (RosaAdapter) e.getValue();
                 GradientStatistics g = stats.get(e.getKey());
                 a.collect(null);
-                a.setMask(g.mask(cfg.density()));
+                a.setMask(g.mask(cfg.densityFor(e.getKey())));
                 g.close();
             }
             stats.clear();

@@ -1,28 +1,28 @@
 package dev.rosarium.core.recipes;
 
 import dev.rosarium.core.model.ModelCache;
+import dev.rosarium.core.models.ModelTokenizer;
 import dev.rosarium.core.tasks.ClassificationExample;
+import dev.rosarium.core.tasks.RowSelection;
 import dev.rosarium.core.tasks.Split;
 import dev.rosarium.core.tasks.Task;
 import dev.rosarium.core.tasks.Tasks;
 import dev.rosarium.core.tensor.Backend;
+import dev.rosarium.core.tokenize.ExampleTokenizer;
 import dev.rosarium.core.tokenize.TokenizedExample;
 import dev.rosarium.core.train.StepMetrics;
 import dev.rosarium.core.train.TrainingLoop;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.function.Consumer;
 
 /**
- * Fine-tunes a BERT-family encoder with a classification head: shuffle the rows each epoch from the
- * seed, pad each batch as it is drawn, train with AdamW and linear warm-up/decay, and score the
- * held-out split before and after.
+ * Fine-tunes a BERT-family encoder with a classification head: tokenize the rows once, shuffle them
+ * each epoch from the seed, pad each batch as it is drawn, train with AdamW and linear warm-up/decay,
+ * and score the held-out split before and after.
  */
 public final class ClassificationRecipe {
     private final Backend backend;
@@ -51,22 +51,36 @@ public final class ClassificationRecipe {
     }
 
     /**
-     * Runs the configuration: full fine-tuning trains every weight; an adapter method trains its
-     * adapters and the classification head. Progress receives every optimizer step.
+     * Runs the configuration on the task's rows: selects them ({@link RowSelection}), tokenizes them
+     * once, and trains as {@link #run(ClassificationConfig, List, List, Consumer)} does.
      */
     public ClassificationResult run(ClassificationConfig cfg, Consumer<StepMetrics> progress) throws IOException {
-        Task.Classification task = classification(cfg.task());
-        List<ClassificationExample> train = subset(task.read(dataRoot, Split.TRAIN), cfg.trainRows(), cfg.seed());
-        List<ClassificationExample> eval = task.read(dataRoot, Split.EVAL);
-        if (cfg.evalRows() >= 0 && cfg.evalRows() < eval.size()) {
-            eval = eval.subList(0, cfg.evalRows());
+        Task.Classification task = classification(cfg);
+        List<ClassificationExample> train = RowSelection.train(task.read(dataRoot, Split.TRAIN), cfg.trainRows(),
+                cfg.seed());
+        List<ClassificationExample> eval = RowSelection.eval(task.read(dataRoot, Split.EVAL), cfg.evalRows());
+        try (ExampleTokenizer tok = ExampleTokenizer.open(ModelTokenizer.locate(models.resolve(cfg.model())),
+                cfg.maxLength())) {
+            return run(cfg, tok.classification(train), tok.classification(eval), progress);
         }
-        try (ClassifierRun run = ClassifierRun.open(backend, models.resolve(cfg.model()), cfg, task,
+    }
+
+    /**
+     * Runs the configuration on rows already tokenized (prepared shards, or {@link ExampleTokenizer}
+     * output): full fine-tuning trains every weight; an adapter method trains its adapters and the
+     * classification head. The rows are used as given ({@code trainRows}, {@code evalRows} and
+     * {@code maxLength} of the configuration are not applied again). Progress receives every
+     * optimizer step.
+     */
+    public ClassificationResult run(ClassificationConfig cfg, List<TokenizedExample> train, List<TokenizedExample> eval,
+                                    Consumer<StepMetrics> progress) throws IOException {
+        Task.Classification ct = classification(cfg);
+        checkLabels(train, ct, "train");
+        checkLabels(eval, ct, "eval");
+        try (ClassifierRun run = ClassifierRun.open(backend, models.resolve(cfg.model()), cfg, ct,
                 ClassifierRun.totalSteps(cfg, train.size()))) {
-            List<TokenizedExample> trainTokens = run.tokenize(train);
-            List<TokenizedExample> evalTokens = run.tokenize(eval);
-            Map<String, Double> before = run.evaluate(evalTokens);
-            TrainingLoop<ClassifierRun.Batch> loop = run.loop(run.shuffled(trainTokens), null, 0);
+            Map<String, Double> before = run.evaluate(eval);
+            TrainingLoop<ClassifierRun.Batch> loop = run.loop(run.shuffled(train), null, 0);
             long t0 = System.nanoTime();
             double[] last = new double[1];
             loop.run(m -> {
@@ -75,12 +89,12 @@ public final class ClassificationRecipe {
             });
             double seconds = (System.nanoTime() - t0) / 1e9;
             long trainableCount = run.trainableParameters();
-            Map<String, Double> after = run.evaluate(evalTokens);
+            Map<String, Double> after = run.evaluate(eval);
             if (exportDir != null) {
                 run.exportAdapter(exportDir.resolve("adapter"));
             }
             run.mergeAdapters();
-            Map<String, Double> merged = run.evaluate(evalTokens);
+            Map<String, Double> merged = run.evaluate(eval);
             if (exportDir != null) {
                 run.exportModel(exportDir.resolve("merged"));
             }
@@ -88,21 +102,21 @@ public final class ClassificationRecipe {
         }
     }
 
-    /** The named task, which must be a classification task. */
-    public static Task.Classification classification(String name) {
-        if (!(Tasks.byName(name) instanceof Task.Classification ct)) {
-            throw new IllegalArgumentException("task " + name + " is not a classification task");
+    /** The task of a configuration, which must be a classification task. */
+    public static Task.Classification classification(ClassificationConfig cfg) {
+        if (!(Tasks.byName(cfg.task()) instanceof Task.Classification ct)) {
+            throw new IllegalArgumentException("task " + cfg.task() + " is not a classification task");
         }
         return ct;
     }
 
-    /** A seeded random subset of {@code n} rows, or all rows when {@code n < 0}. */
-    public static List<ClassificationExample> subset(List<ClassificationExample> all, int n, long seed) {
-        if (n < 0 || n >= all.size()) {
-            return all;
+    private static void checkLabels(List<TokenizedExample> rows, Task.Classification task, String split) {
+        for (int i = 0; i < rows.size(); i++) {
+            int label = rows.get(i).label();
+            if (label < 0 || label >= task.numLabels()) {
+                throw new IllegalArgumentException(split + " row " + i + ": label " + label + " is not in [0, "
+                        + task.numLabels() + ") of task " + task.name());
+            }
         }
-        List<ClassificationExample> copy = new ArrayList<>(all);
-        Collections.shuffle(copy, new Random(seed));
-        return copy.subList(0, n);
     }
 }

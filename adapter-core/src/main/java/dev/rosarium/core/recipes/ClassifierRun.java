@@ -11,12 +11,11 @@ import dev.rosarium.core.optim.AdamW;
 import dev.rosarium.core.optim.LrSchedule;
 import dev.rosarium.core.optim.NamedParameter;
 import dev.rosarium.core.optim.ParamGroup;
-import dev.rosarium.core.tasks.ClassificationExample;
 import dev.rosarium.core.tasks.Task;
 import dev.rosarium.core.tensor.Backend;
 import dev.rosarium.core.tensor.DType;
 import dev.rosarium.core.tensor.Tensor;
-import dev.rosarium.core.tokenize.HfTokenizer;
+import dev.rosarium.core.tokenize.TokenizedBatch;
 import dev.rosarium.core.tokenize.TokenizedExample;
 import dev.rosarium.core.train.Checkpoint;
 import dev.rosarium.core.train.CheckpointStore;
@@ -27,7 +26,6 @@ import dev.rosarium.core.train.TrainingLoop;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +49,6 @@ public final class ClassifierRun implements AutoCloseable {
     private final ClassificationConfig cfg;
     private final Task.Classification task;
     private final HfModelDirectory dir;
-    private final HfTokenizer tok;
     private final int padId;
     private final BertForSequenceClassification model;
     private final AdapterMethods.Setup setup;
@@ -60,13 +57,12 @@ public final class ClassifierRun implements AutoCloseable {
     private final long totalSteps;
 
     private ClassifierRun(Backend backend, ClassificationConfig cfg, Task.Classification task, HfModelDirectory dir,
-                          HfTokenizer tok, int padId, BertForSequenceClassification model,
+                          int padId, BertForSequenceClassification model,
                           AdapterMethods.Setup setup, AdamW optimizer, List<StepHook> hooks, long totalSteps) {
         this.backend = backend;
         this.cfg = cfg;
         this.task = task;
         this.dir = dir;
-        this.tok = tok;
         this.padId = padId;
         this.model = model;
         this.setup = setup;
@@ -89,10 +85,8 @@ public final class ClassifierRun implements AutoCloseable {
         boolean full = AdapterMethods.isFull(cfg.method());
         Predicate<String> trainable = full ? name -> true : name -> name.startsWith("classifier.");
         HfModelDirectory dir = HfModelDirectory.open(modelDir);
-        HfTokenizer tok = null;
         try {
             int padId = dir.config().has("pad_token_id") ? dir.config().get("pad_token_id").getAsInt() : 0;
-            tok = HfTokenizer.open(dir.tokenizerFile(), cfg.maxLength(), padId);
             BertForSequenceClassification model = BertForSequenceClassification.load(dir, task.numLabels(), backend,
                     DType.F32, trainable, cfg.seed());
             AdapterMethods.Setup setup = AdapterMethods.attach(cfg.method(), model.linearModules(), cfg.lr(),
@@ -107,12 +101,9 @@ public final class ClassifierRun implements AutoCloseable {
             groups.add(new ParamGroup("decay", decayed, cfg.lr(), cfg.weightDecay()));
             groups.add(new ParamGroup("no_decay", plain, cfg.lr(), 0.0));
             AdamW opt = AdamW.withDefaults(groups);
-            return new ClassifierRun(backend, cfg, task, dir, tok, padId, model, setup, opt, setup.hooks().apply(opt),
+            return new ClassifierRun(backend, cfg, task, dir, padId, model, setup, opt, setup.hooks().apply(opt),
                     totalSteps);
         } catch (IOException | RuntimeException e) {
-            if (tok != null) {
-                tok.close();
-            }
             dir.close();
             throw e;
         }
@@ -129,16 +120,6 @@ public final class ClassifierRun implements AutoCloseable {
     /** RoSA's and SpA's mask schedule, for methods that have one. */
     public Optional<RosaSchedule> rosaSchedule() {
         return hooks.stream().filter(RosaSchedule.class::isInstance).map(RosaSchedule.class::cast).findFirst();
-    }
-
-    /** Tokenizes rows with this model's tokenizer (truncated to {@code maxLength}, no padding). */
-    public List<TokenizedExample> tokenize(List<ClassificationExample> rows) {
-        List<TokenizedExample> out = new ArrayList<>(rows.size());
-        for (ClassificationExample r : rows) {
-            var b = tok.encodeBatch(List.of(r.text()), r.pair() == null ? null : List.of(r.pair()));
-            out.add(new TokenizedExample(b.ids(), b.typeIds(), r.label(), new int[0]));
-        }
-        return out;
     }
 
     /** The training loop over {@code data}; checkpoints go to {@code store} (may be null) every {@code every} steps. */
@@ -231,27 +212,16 @@ public final class ClassifierRun implements AutoCloseable {
     }
 
     Batch collate(List<TokenizedExample> rows) {
-        int seq = rows.stream().mapToInt(r -> r.inputIds().length).max().orElse(0);
-        int n = rows.size();
-        int[] ids = new int[n * seq];
-        int[] types = new int[n * seq];
-        int[] mask = new int[n * seq];
-        int[] labels = new int[n];
-        Arrays.fill(ids, padId);
-        for (int i = 0; i < n; i++) {
-            TokenizedExample r = rows.get(i);
-            System.arraycopy(r.inputIds(), 0, ids, i * seq, r.inputIds().length);
-            System.arraycopy(r.tokenTypeIds(), 0, types, i * seq, r.tokenTypeIds().length);
-            Arrays.fill(mask, i * seq, i * seq + r.inputIds().length, 1);
-            labels[i] = r.label();
-        }
-        return new Batch(backend.fromInts(ids, DType.I32, n, seq), backend.fromInts(types, DType.I32, n, seq),
-                backend.fromInts(mask, DType.I32, n, seq), backend.fromInts(labels, DType.I32, n));
+        TokenizedBatch b = TokenizedBatch.pad(rows, padId);
+        int[] labels = rows.stream().mapToInt(TokenizedExample::label).toArray();
+        return new Batch(backend.fromInts(b.ids(), DType.I32, b.batch(), b.seq()),
+                backend.fromInts(b.typeIds(), DType.I32, b.batch(), b.seq()),
+                backend.fromInts(b.mask(), DType.I32, b.batch(), b.seq()),
+                backend.fromInts(labels, DType.I32, labels.length));
     }
 
     @Override
     public void close() throws IOException {
-        tok.close();
         dir.close();
     }
 

@@ -78,6 +78,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--density", description = "RoSA/SpA sparse density per layer (default: ${DEFAULT-VALUE}).")
     double density = 0.006;
 
+    @Option(names = "--density-pattern", split = ",", description = "RoSA/SpA per-module densities overriding --density, "
+            + "as peft's density_pattern: module-suffix=density pairs, e.g. down_proj=0.01,q_proj=0.002.")
+    java.util.LinkedHashMap<String, Double> densityPattern = new java.util.LinkedHashMap<>();
+
     @Option(names = "--lora-lr", description = "Learning rate of low-rank factors; 0 uses --lr (default: ${DEFAULT-VALUE}).")
     double loraLr = 0;
 
@@ -97,7 +101,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         MethodSpec spec = new MethodSpec(method, r, alpha, adapterDropout, targets, density, loraLr, maskWarmup, 1,
-                "mean_squared", resampleEvery, "random", tau, -1, -1, false);
+                "mean_squared", resampleEvery, "random", tau, -1, -1, false, densityPattern);
         ClassificationConfig cfg = new ClassificationConfig(model, task, trainRows, evalRows, batchSize, maxLength, lr,
                 weightDecay, epochs, warmupRatio, maxGradNorm, seed, spec);
         Path dataRoot = data != null ? data : DataFiles.defaultRoot();
