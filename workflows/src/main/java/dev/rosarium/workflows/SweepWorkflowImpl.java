@@ -156,7 +156,9 @@ public final class SweepWorkflowImpl implements SweepWorkflow {
         }
         Running t = running.get(r.trial());
         if (t != null) {
-            Workflow.newExternalWorkflowStub(TrialWorkflow.class, t.config().trialId()).decide(r.rung(), keep);
+            // a trial that ended meanwhile (cancelled, failed) no longer takes signals: nothing to tell it
+            TrialWorkflow trial = Workflow.newExternalWorkflowStub(TrialWorkflow.class, t.config().trialId());
+            Async.procedure(trial::decide, r.rung(), keep).exceptionally(e -> null);
         }
     }
 

@@ -130,4 +130,45 @@ class SweepWorkflowTest {
                 .getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId().isEmpty(),
                 "two trials per run: the third ran after continuing as new");
     }
+
+    @Test
+    void pauseHoldsBackNewTrialsAndCancelEndsTheRunningOne() throws Exception {
+        SweepSpec spec = spec("steer", List.of(ParameterRange.choice("training.seed", List.of("1", "2", "3"))),
+                "grid", 3, 1, EarlyStopping.none(), 10);
+        WorkflowClient client = env.getWorkflowClient();
+        SweepWorkflow sweep = client.newWorkflowStub(SweepWorkflow.class,
+                WorkflowOptions.newBuilder().setWorkflowId("steer").setTaskQueue(TaskQueues.WORKFLOWS).build());
+        WorkflowClient.start(sweep::run, spec, null);
+        SweepWorkflow handle = client.newWorkflowStub(SweepWorkflow.class, "steer");
+        handle.pause();
+        Thread.sleep(2000);
+        assertEquals(0, handle.progress().started(), "paused before its first trial");
+        handle.resume();
+        awaitProgress(handle, q -> q.started() == 1);
+        handle.pause();
+        SweepProgress p = awaitProgress(handle, q -> q.outcomes().size() == 1);
+        assertEquals(1, p.started(), "paused: no second trial after the first finished");
+        Thread.sleep(2000);
+        assertEquals(1, handle.progress().started());
+        handle.resume();
+        awaitProgress(handle, q -> q.started() == 2 && !q.running().isEmpty());
+        handle.cancel();
+        SweepProgress end = client.newUntypedWorkflowStub("steer").getResult(SweepProgress.class);
+        assertTrue(end.cancelled());
+        assertEquals(2, end.started(), "nothing starts after the cancel");
+        assertEquals(TrialStatus.FINISHED, end.outcomes().get(0).status());
+        assertEquals(TrialStatus.CANCELLED, end.outcomes().get(1).status(), end.toString());
+    }
+
+    static SweepProgress awaitProgress(SweepWorkflow sweep, java.util.function.Predicate<SweepProgress> until)
+            throws InterruptedException {
+        for (int i = 0; i < 3000; i++) {
+            SweepProgress p = sweep.progress();
+            if (until.test(p)) {
+                return p;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("sweep never reached the awaited state: " + sweep.progress());
+    }
 }

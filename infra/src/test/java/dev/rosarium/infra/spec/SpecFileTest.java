@@ -26,8 +26,8 @@ class SpecFileTest {
         assertEquals("grid", s.strategy());
         assertEquals(ParameterRange.choice("method.name", java.util.List.of("lora", "rosa", "spa", "full")),
                 s.space().get(0));
-        assertEquals(2.0e-4, TrialSettings.toConfig(s.base()).lr());
-        assertEquals(96, TrialSettings.toConfig(s.base()).trainRows());
+        assertEquals(5.0e-4, TrialSettings.toConfig(s.base()).lr());
+        assertEquals(256, TrialSettings.toConfig(s.base()).trainRows());
     }
 
     @Test
