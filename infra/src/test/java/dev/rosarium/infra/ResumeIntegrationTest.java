@@ -7,13 +7,10 @@ import dev.rosarium.activities.trial.TrainHeartbeat;
 import dev.rosarium.activities.trial.TrainProgress;
 import dev.rosarium.core.train.CheckpointStore;
 import dev.rosarium.infra.temporal.Temporal;
+import dev.rosarium.infra.temporal.TrainingProbe;
 import dev.rosarium.workflows.TrialOutcome;
 import dev.rosarium.workflows.TrialStatus;
-import io.temporal.api.common.v1.WorkflowExecution;
-import io.temporal.api.workflow.v1.PendingActivityInfo;
-import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.client.WorkflowClient;
-import io.temporal.common.converter.DefaultDataConverter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,7 +68,7 @@ class ResumeIntegrationTest {
                 long deadline = System.nanoTime() + 600_000_000_000L;
                 while (System.nanoTime() < deadline) {
                     // the server has seen a {step, checkpoint} heartbeat and a checkpoint past the first is on disk
-                    Optional<TrainHeartbeat> beat = heartbeat(client, id);
+                    Optional<TrainHeartbeat> beat = TrainingProbe.lastHeartbeat(client, id);
                     if (beat.isPresent() && beat.get().checkpoint() != null && newestCheckpoint(work) >= EVERY) {
                         first.destroyForcibly().waitFor();   // SIGKILL: no shutdown hooks, no clean-up
                         newestAtKill = newestCheckpoint(work);
@@ -108,19 +105,6 @@ class ResumeIntegrationTest {
             assertEquals(stateHash(Path.of(onlyRung(clean).checkpoint())), stateHash(Path.of(p.checkpoint())),
                     "the final trained tensors are bit-identical");
         }
-    }
-
-    static Optional<TrainHeartbeat> heartbeat(WorkflowClient client, String id) {
-        var d = client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
-                DescribeWorkflowExecutionRequest.newBuilder().setNamespace("default")
-                        .setExecution(WorkflowExecution.newBuilder().setWorkflowId(id).build()).build());
-        for (PendingActivityInfo a : d.getPendingActivitiesList()) {
-            if (a.getActivityType().getName().equals("Train") && a.hasHeartbeatDetails()) {
-                return Optional.of(DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(0,
-                        Optional.of(a.getHeartbeatDetails()), TrainHeartbeat.class, TrainHeartbeat.class));
-            }
-        }
-        return Optional.empty();
     }
 
     static long newestCheckpoint(Path work) throws Exception {

@@ -1,5 +1,8 @@
 package dev.rosarium.activities.trial;
 
-/** What a training activity heartbeats: the step done and the newest checkpoint (null before the first). */
-public record TrainHeartbeat(long step, String checkpoint) {
+/**
+ * What a training activity heartbeats: the step done out of the run's total and the newest
+ * checkpoint (null before the first).
+ */
+public record TrainHeartbeat(long step, long totalSteps, String checkpoint) {
 }

@@ -79,7 +79,7 @@ public final class TrialActivitiesImpl implements TrialActivities {
                             + " (lower method.warmup_steps or train longer)");
                 }
                 loop.trainStep();
-                ctx.heartbeat(new TrainHeartbeat(loop.step(), null));
+                ctx.heartbeat(new TrainHeartbeat(loop.step(), total, null));
             }
             Files.createDirectories(file.getParent());
             MaskFile.save(file, schedule.masks(), Map.of("config", c.toString(), "data", data.contentHash(),
@@ -115,19 +115,19 @@ public final class TrialActivitiesImpl implements TrialActivities {
                 }
                 long from = loop.step();
                 String checkpoint = resume.map(Path::toString).orElse(null);
-                ctx.heartbeat(new TrainHeartbeat(from, checkpoint));
+                ctx.heartbeat(new TrainHeartbeat(from, total, checkpoint));
                 while (loop.step() < until) {
                     StepMetrics m = loop.trainStep();
                     if (loop.step() % t.checkpointEvery() == 0 || loop.step() == until) {
                         checkpoint = loop.saveCheckpoint().toString();
                     }
-                    ctx.heartbeat(new TrainHeartbeat(loop.step(), checkpoint));
+                    ctx.heartbeat(new TrainHeartbeat(loop.step(), total, checkpoint));
                     onStep(t, m);
                 }
                 if (checkpoint == null) {
                     checkpoint = loop.saveCheckpoint().toString();
                 }
-                ctx.heartbeat(new TrainHeartbeat(until, checkpoint));
+                ctx.heartbeat(new TrainHeartbeat(until, total, checkpoint));
                 Map<String, Double> metrics = run.evaluate(split(data, "eval"));
                 Map<String, Double> logged = new LinkedHashMap<>();
                 metrics.forEach((k, v) -> logged.put("eval_" + k, v));

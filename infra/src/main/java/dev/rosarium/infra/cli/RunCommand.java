@@ -1,6 +1,8 @@
 package dev.rosarium.infra.cli;
 
+import dev.rosarium.activities.trial.TrainHeartbeat;
 import dev.rosarium.activities.trial.TrialConfig;
+import dev.rosarium.infra.temporal.TrainingProbe;
 import dev.rosarium.infra.spec.SpecFile;
 import dev.rosarium.workflows.TaskQueues;
 import dev.rosarium.workflows.TrialOutcome;
@@ -18,6 +20,7 @@ import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -83,11 +86,12 @@ public final class RunCommand implements Callable<Integer> {
                 return result.get(1, TimeUnit.SECONDS);
             } catch (TimeoutException e) {
                 TrialView v = trial.view();
-                if (v.totalSteps() > 0) {
+                Optional<TrainHeartbeat> beat = TrainingProbe.lastHeartbeat(client, trialId);
+                if (beat.isPresent()) {
                     if (bar == null) {
-                        bar = new ProgressBar(System.err, "train", v.totalSteps());
+                        bar = new ProgressBar(System.err, "train", beat.get().totalSteps());
                     }
-                    bar.update(v.step(), v.stage());
+                    bar.update(beat.get().step(), v.stage());
                 }
             }
         }

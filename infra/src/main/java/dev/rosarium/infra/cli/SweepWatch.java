@@ -5,6 +5,7 @@ import dev.rosarium.workflows.SweepWorkflow;
 import dev.rosarium.workflows.TrialOutcome;
 import dev.rosarium.workflows.TrialView;
 import dev.rosarium.workflows.TrialWorkflow;
+import dev.rosarium.infra.temporal.TrainingProbe;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowStub;
 
@@ -51,7 +52,9 @@ final class SweepWatch {
             try {
                 TrialView v = client.newWorkflowStub(TrialWorkflow.class, id).view();
                 String tail = id.substring(id.lastIndexOf('-') + 1);
-                parts.add("#" + tail + " " + v.stage() + (v.totalSteps() > 0 ? " " + v.step() + "/" + v.totalSteps() : ""));
+                String steps = TrainingProbe.lastHeartbeat(client, id).map(b -> " " + b.step() + "/" + b.totalSteps())
+                        .orElse("");
+                parts.add("#" + tail + " " + v.stage() + steps);
             } catch (RuntimeException e) {
                 parts.add(id + " starting");
             }
