@@ -26,7 +26,8 @@ class SpecFileTest {
         assertEquals("grid", s.strategy());
         assertEquals(ParameterRange.choice("method.name", java.util.List.of("lora", "rosa", "spa", "full")),
                 s.space().get(0));
-        assertEquals(5.0e-4, TrialSettings.toConfig(s.base()).lr());
+        assertEquals(1.0e-3, TrialSettings.toConfig(s.base()).lr());
+        assertEquals(2.0e-3, TrialSettings.toConfig(s.base()).method().loraLr());
         assertEquals(256, TrialSettings.toConfig(s.base()).trainRows());
     }
 
