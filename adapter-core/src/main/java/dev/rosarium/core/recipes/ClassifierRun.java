@@ -113,10 +113,6 @@ public final class ClassifierRun implements AutoCloseable {
         return totalSteps;
     }
 
-    public BertForSequenceClassification model() {
-        return model;
-    }
-
     /** RoSA's and SpA's mask schedule, for methods that have one. */
     public Optional<RosaSchedule> rosaSchedule() {
         return hooks.stream().filter(RosaSchedule.class::isInstance).map(RosaSchedule.class::cast).findFirst();

@@ -78,10 +78,6 @@ final class Stack implements AutoCloseable {
         return trackingUri;
     }
 
-    boolean embedded() {
-        return embedded != null;
-    }
-
     Trackers trackers() {
         if (trackers == null) {
             trackers = new Trackers(trackingUri, options.work.toAbsolutePath().resolve("outbox"));

@@ -81,14 +81,10 @@ public final class SpecFile {
         if (!SweepSpec.STRATEGIES.contains(strategy)) {
             throw new SpecException("sweep.strategy", "expected one of " + SweepSpec.STRATEGIES + ", got '" + strategy + "'");
         }
-        int grid = 1;
-        for (ParameterRange p : space) {
-            grid *= p.kind() == ParameterRange.Kind.CHOICE ? p.choices().size() : 1;
-        }
         if (!sweep.containsKey("trials") && !strategy.equals("grid")) {
             throw new SpecException("sweep.trials", "required for " + strategy + " search");
         }
-        int trials = integer(sweep.getOrDefault("trials", grid), "sweep.trials");
+        int trials = integer(sweep.getOrDefault("trials", SweepSpec.gridSize(space)), "sweep.trials");
         String goal = text(objective.getOrDefault("goal", "maximize"), "objective.goal");
         if (!goal.equals("maximize") && !goal.equals("minimize")) {
             throw new SpecException("objective.goal", "expected maximize or minimize, got '" + goal + "'");

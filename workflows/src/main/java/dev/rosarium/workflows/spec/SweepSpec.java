@@ -64,10 +64,11 @@ public record SweepSpec(String name, String experiment, Map<String, String> base
         return gridSize(space);
     }
 
-    private static int gridSize(List<ParameterRange> space) {
+    /** Size of the grid over the choices of {@code space} (other ranges count once). */
+    public static int gridSize(List<ParameterRange> space) {
         int n = 1;
         for (ParameterRange p : space) {
-            n = Math.multiplyExact(n, p.choices().size());
+            n = Math.multiplyExact(n, p.kind() == ParameterRange.Kind.CHOICE ? p.choices().size() : 1);
         }
         return n;
     }
