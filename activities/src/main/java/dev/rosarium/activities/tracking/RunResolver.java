@@ -64,7 +64,7 @@ final class RunResolver {
         if (known != null) {
             return Optional.of(known.runId());
         }
-        Optional<Service.Experiment> exp = call("get experiment " + experiment, () -> client.getExperimentByName(experiment));
+        Optional<Service.Experiment> exp = experiment(experiment);
         if (exp.isEmpty()) {
             return Optional.empty();
         }
@@ -116,7 +116,7 @@ final class RunResolver {
         if (id != null) {
             return id;
         }
-        Optional<Service.Experiment> exp = call("get experiment " + name, () -> client.getExperimentByName(name));
+        Optional<Service.Experiment> exp = experiment(name);
         if (exp.isPresent()) {
             if (!"active".equals(exp.get().getLifecycleStage())) {
                 throw ShippingException.rejected("experiment '" + name + "' is deleted on the tracking server; restore it or pick another name");
@@ -130,13 +130,24 @@ final class RunResolver {
                     throw ShippingException.of("create experiment " + name, ex);
                 }
                 // Created by another process a moment ago.
-                id = call("get experiment " + name, () -> client.getExperimentByName(name)).orElseThrow().getExperimentId();
+                id = experiment(name).orElseThrow(() -> ShippingException.unreachable("experiment " + name + " exists but cannot be found"))
+                        .getExperimentId();
             } catch (MlflowClientException ex) {
                 throw ShippingException.of("create experiment " + name, ex);
             }
         }
         experiments.put(name, id);
         return id;
+    }
+
+    /**
+     * Looks an experiment up by a search rather than get-by-name: the Java client repeats every
+     * failed request, and "not found" is the usual answer here.
+     */
+    private Optional<Service.Experiment> experiment(String name) throws ShippingException {
+        String filter = "name = '" + name + "'";
+        return call("find experiment " + name, () -> client.searchExperiments(filter, Service.ViewType.ALL, 10, List.of())
+                .getItems().stream().filter(e -> e.getName().equals(name)).findFirst());
     }
 
     interface ClientCall<T> {
