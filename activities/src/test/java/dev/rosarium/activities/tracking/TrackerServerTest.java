@@ -150,6 +150,41 @@ class TrackerServerTest {
     }
 
     @Test
+    void eventsShippedAgainAfterALostAcknowledgementChangeNothing() throws Exception {
+        String exp = MlflowTestServer.uniqueExperiment("replay");
+        Path outbox = MlflowTestServer.tempDir("outbox");
+        try (Tracker offline = Tracker.open(new TrackingConfig(null, outbox, exp))) {
+            offline.startRun("trial", "trial", null, Map.of("rosarium.method", "lora"));
+            offline.logParams("trial", Map.of("lr", "0.01"));
+            for (int s = 0; s < 50; s++) {
+                offline.logMetrics("trial", Map.of("loss", 1.0 / (s + 1)), s);
+            }
+            offline.endRun("trial", RunStatus.FINISHED);
+        }
+        // A copy of the segment plays the worker that shipped everything and died before it could
+        // move its cursor: the same events go out a second time.
+        Path replay = MlflowTestServer.tempDir("outbox");
+        try (Stream<Path> files = Files.list(outbox)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, replay.resolve(f.getFileName()));
+            }
+        }
+        for (Path dir : List.of(outbox, replay)) {
+            try (Tracker t = Tracker.open(new TrackingConfig(uri, dir, exp))) {
+                SyncReport r = t.sync();
+                assertTrue(r.complete(), r::toString);
+                assertEquals(53, r.shipped(), r::toString);
+                assertEquals(dir == replay ? 50 : 0, r.duplicatePointsDropped(), r::toString);
+            }
+        }
+        List<JsonObject> runs = rest.runs(rest.experimentId(exp), null);
+        assertEquals(1, runs.size());
+        String runId = runs.get(0).getAsJsonObject("info").get("run_id").getAsString();
+        assertEquals(50, rest.history(runId, "loss").size());
+        assertEquals("FINISHED", status(runs.get(0)));
+    }
+
+    @Test
     void twoWorkersStartingTheSameRunKeyAtOnceShareOneRun() throws Exception {
         String exp = MlflowTestServer.uniqueExperiment("twoworkers");
         CountDownLatch go = new CountDownLatch(1);
