@@ -14,12 +14,11 @@ import java.util.Optional;
 
 /**
  * Maps (experiment, run key) to one MLflow run, across processes: a run carries its key in the tag
- * {@value #RUN_KEY_TAG}, so a process that meets a key first searches for it and creates the run
+ * {@value RunTags#RUN_KEY}, so a process that meets a key first searches for it and creates the run
  * only when none exists. Two processes that create the same key at once each look again after a
  * settle delay and agree on the oldest run (start time, then run id); the other one is deleted.
  */
 final class RunResolver {
-    static final String RUN_KEY_TAG = "rosarium.run_key";
 
     /** A resolved run; {@code created} when this process made it (it holds nothing yet). */
     record ResolvedRun(String runId, String artifactUri, boolean created) {
@@ -76,7 +75,7 @@ final class RunResolver {
                 .setExperimentId(experimentId)
                 .setStartTime(startTime)
                 .setRunName(runName)
-                .addTags(Service.RunTag.newBuilder().setKey(RUN_KEY_TAG).setValue(runKey))
+                .addTags(Service.RunTag.newBuilder().setKey(RunTags.RUN_KEY).setValue(runKey))
                 .addTags(Service.RunTag.newBuilder().setKey("mlflow.runName").setValue(runName))
                 .build();
         Service.RunInfo mine = call("create run " + runKey, () -> client.createRun(request));
@@ -101,7 +100,7 @@ final class RunResolver {
     }
 
     private List<Service.Run> search(String experimentId, String runKey) throws ShippingException {
-        String filter = "tags.`" + RUN_KEY_TAG + "` = '" + runKey + "'";
+        String filter = "tags.`" + RunTags.RUN_KEY + "` = '" + runKey + "'";
         return call("search run key " + runKey, () -> client.searchRuns(List.of(experimentId), filter,
                 Service.ViewType.ACTIVE_ONLY, 1000).getItems());
     }
