@@ -49,8 +49,8 @@ public final class RosaAdapter implements LinearAdapter {
 
     /** LoRA initialized as peft does (A Kaiming-uniform, B zero); no mask yet, so S is empty. */
     public static RosaAdapter create(String module, Linear base, RosaConfig cfg, long seed, int site) {
-        Backend be = base.weight().value().backend();
-        DType dt = base.weight().value().dtype();
+        Backend be = base.backend();
+        DType dt = base.dtype();
         Variable a = null;
         Variable b = null;
         if (cfg.r() > 0) {
@@ -94,12 +94,12 @@ public final class RosaAdapter implements LinearAdapter {
             throw new IllegalArgumentException(module + ": mask of " + m.rows() + "x" + m.cols() + " for a "
                     + base.outFeatures() + "x" + base.inFeatures() + " layer");
         }
-        Backend be = base.weight().value().backend();
+        Backend be = base.backend();
         this.mask = m;
         this.rowOffs = m.rowOffsTensor(be);
         this.colIdx = m.colIdxTensor(be);
         values.zeroGrad();
-        values.setValue(be.zeros(base.weight().value().dtype(), m.nnz()));
+        values.setValue(be.zeros(base.dtype(), m.nnz()));
     }
 
     /** Starts (non-null) or stops (null) folding this layer's weight gradients into {@code stats}. */
@@ -119,11 +119,7 @@ public final class RosaAdapter implements LinearAdapter {
         Backend be = t.backend();
         Variable y;
         if (hasSparse() && impl == RosaConfig.Impl.SP_ADD) {
-            Tensor dense = t.track(be.csrAddDense(values.value(), rowOffs, colIdx, base.weight().value()));
-            y = t.matmul(x, t.constant(dense), true);
-            if (base.bias() != null) {
-                y = t.add(y, base.bias());
-            }
+            y = base.withDenseWeight(t, x, w -> be.csrAddDense(values.value(), rowOffs, colIdx, w));
         } else {
             y = base.base(t, x);
         }
@@ -205,16 +201,17 @@ public final class RosaAdapter implements LinearAdapter {
     }
 
     private void addDelta(float sign) {
-        Backend be = base.weight().value().backend();
-        Tensor w = base.weight().value();
-        if (a != null) {
-            be.gemm(b.value(), false, a.value(), false, w, sign * scaling, 1f);
-        }
-        if (hasSparse()) {
-            try (Tensor v = be.scale(values.value(), sign);
-                 Tensor sum = be.csrAddDense(v, rowOffs, colIdx, w)) {
-                be.copy(sum, w);
+        Backend be = base.backend();
+        base.updateWeight(w -> {
+            if (a != null) {
+                be.gemm(b.value(), false, a.value(), false, w, sign * scaling, 1f);
             }
-        }
+            if (hasSparse()) {
+                try (Tensor v = be.scale(values.value(), sign);
+                     Tensor sum = be.csrAddDense(v, rowOffs, colIdx, w)) {
+                    be.copy(sum, w);
+                }
+            }
+        });
     }
 }
