@@ -62,9 +62,10 @@ public final class Tracker implements AutoCloseable {
 
     /**
      * Starts (or reopens) the run of {@code runKey}. {@code parentRunKey} makes it a child run
-     * ({@code mlflow.parentRunId}); the parent need not be started first.
+     * ({@code mlflow.parentRunId}); the parent need not be started first. {@code tags} may be null.
      */
     public void startRun(String runKey, String runName, String parentRunKey, Map<String, String> tags) {
+        tags = tags == null ? Map.of() : tags;
         MlflowNames.checkRunKey("runKey", runKey);
         if (parentRunKey != null) {
             MlflowNames.checkRunKey("parentRunKey", parentRunKey);
