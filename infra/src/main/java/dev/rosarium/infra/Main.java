@@ -8,6 +8,7 @@ import dev.rosarium.infra.cli.ServerCommand;
 import dev.rosarium.infra.cli.SignalCommands;
 import dev.rosarium.infra.cli.StatusCommand;
 import dev.rosarium.infra.cli.SweepCommand;
+import dev.rosarium.infra.cli.SyncCommand;
 import dev.rosarium.infra.cli.TrainCommand;
 import dev.rosarium.infra.cli.WorkerCommand;
 import io.grpc.StatusRuntimeException;
@@ -20,8 +21,8 @@ import picocli.CommandLine.Command;
                 + "Temporal workflows tracked in MLflow.",
         subcommands = {QuickstartCommand.class, RunCommand.class, SweepCommand.class, StatusCommand.class,
                 SignalCommands.Pause.class, SignalCommands.Resume.class, SignalCommands.Cancel.class,
-                WorkerCommand.class, ServerCommand.class, ExportCommand.class, TrainCommand.class,
-                GenerateCommand.class},
+                WorkerCommand.class, ServerCommand.class, SyncCommand.class, ExportCommand.class,
+                TrainCommand.class, GenerateCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  done (every trial finished or was pruned)",
                 "  1  a trial failed, the sweep was cancelled, or nothing to export",

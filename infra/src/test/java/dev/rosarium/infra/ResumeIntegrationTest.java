@@ -46,7 +46,7 @@ class ResumeIntegrationTest {
 
     Process worker(Services s, Path work, Path log) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
+                "--add-modules", "jdk.incubator.vector", "-Drosarium.home=" + tmp, "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "worker", "--temporal", s.temporal, "--mlflow", s.mlflow, "--work", work.toString(),
                 "--data", Services.dataRoot().toString()));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -57,6 +57,7 @@ class ResumeIntegrationTest {
         Path spec = tmp.resolve("trial.yaml");
         Files.writeString(spec, SPEC);
         Path work = tmp.resolve("work");
+        System.setProperty("rosarium.home", tmp.toString());   // the tracking outbox of this test
         try (Services s = Services.start(tmp)) {
             WorkflowClient client = Temporal.connect(s.temporal, "default");
             String id = "it-resume-" + System.nanoTime();

@@ -44,6 +44,7 @@ class SweepIntegrationTest {
         Path spec = tmp.resolve("sweep.yaml");
         Files.writeString(spec, SPEC.formatted(experiment));
         assertEquals(4, SpecFile.load(spec).trials());
+        System.setProperty("rosarium.home", tmp.toString());   // the tracking outbox of this test
         try (Services s = Services.start(tmp)) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             PrintStream old = System.out;

@@ -1,5 +1,7 @@
 package dev.rosarium.activities.tracking;
 
+import dev.rosarium.core.io.AtomicFiles;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -79,7 +81,7 @@ public final class LocalMlflowServer implements AutoCloseable {
                 server.close();
                 throw ex;
             }
-            Files.writeString(state.resolve("port"), Integer.toString(port), StandardCharsets.UTF_8);
+            AtomicFiles.write(state.resolve("port"), Integer.toString(port).getBytes(StandardCharsets.UTF_8));
             return server;
         } catch (IOException | RuntimeException ex) {
             if (lockChannel.isOpen()) {

@@ -48,6 +48,15 @@ final class MlflowShipper implements AutoCloseable {
         long duplicatePoints;
         int tornTails;
         String failure;
+
+        /** Adds a later pass; its failure (or success) is the one that counts now. */
+        void add(Pass later) {
+            shipped += later.shipped;
+            rejected += later.rejected;
+            duplicatePoints += later.duplicatePoints;
+            tornTails += later.tornTails;
+            failure = later.failure;
+        }
     }
 
     MlflowShipper(String trackingUri, Outbox outbox, Duration settle) {

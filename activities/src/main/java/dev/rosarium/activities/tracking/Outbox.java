@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -101,9 +102,13 @@ final class Outbox implements AutoCloseable {
         long n = 0;
         for (Path p : segmentFiles()) {
             OutboxSegment mine = held.stream().filter(s -> s.file().equals(p)).findFirst().orElse(null);
-            long from = mine != null ? mine.acked() : OutboxSegment.readCursor(p);
-            long to = mine != null ? mine.written() : Files.size(p);
-            n += countLines(p, from, to);
+            try {
+                long from = mine != null ? mine.acked() : OutboxSegment.readCursor(p);
+                long to = mine != null ? mine.written() : Files.size(p);
+                n += countLines(p, from, to);
+            } catch (NoSuchFileException shippedMeanwhile) {
+                // Another process finished and deleted it.
+            }
         }
         return n;
     }
@@ -140,10 +145,15 @@ final class Outbox implements AutoCloseable {
     }
 
     private static long countLines(Path p, long from, long to) throws IOException {
-        if (!Files.exists(p) || to <= from) {
+        if (to <= from) {
             return 0;
         }
-        byte[] all = Files.readAllBytes(p);
+        byte[] all;
+        try {
+            all = Files.readAllBytes(p);
+        } catch (NoSuchFileException shippedMeanwhile) {
+            return 0;
+        }
         long n = 0;
         for (long i = from; i < Math.min(to, all.length); i++) {
             if (all[(int) i] == '\n') {

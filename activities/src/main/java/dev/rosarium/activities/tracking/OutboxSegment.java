@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,13 +63,25 @@ final class OutboxSegment implements AutoCloseable {
         return segment.resolveSibling(segment.getFileName() + ".acked");
     }
 
-    /** A new segment for this process to append to. */
+    /**
+     * A new segment for this process to append to. It is created and locked under a hidden name and
+     * then renamed, so no other process can see it unlocked (and take it for an empty orphan).
+     */
     static OutboxSegment create(Path file) throws IOException {
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+        Path hidden = file.resolveSibling("." + file.getFileName() + ".new");
+        FileChannel ch = FileChannel.open(hidden, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
-        FileLock lock = ch.lock();
-        HELD_IN_THIS_JVM.add(file.toAbsolutePath());
-        return new OutboxSegment(file, ch, lock, 0, 0);
+        try {
+            FileLock lock = ch.lock();
+            HELD_IN_THIS_JVM.add(file.toAbsolutePath());
+            Files.move(hidden, file, StandardCopyOption.ATOMIC_MOVE);
+            return new OutboxSegment(file, ch, lock, 0, 0);
+        } catch (IOException | RuntimeException ex) {
+            ch.close();
+            HELD_IN_THIS_JVM.remove(file.toAbsolutePath());
+            Files.deleteIfExists(hidden);
+            throw ex;
+        }
     }
 
     /**
@@ -84,7 +97,9 @@ final class OutboxSegment implements AutoCloseable {
         try {
             ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
             FileLock lock = ch.tryLock();
-            if (lock == null) {
+            // A shipper deletes a finished segment before it lets go of the lock: a lock taken on a
+            // name that is gone belongs to a shipped segment.
+            if (lock == null || !Files.exists(file)) {
                 ch.close();
                 HELD_IN_THIS_JVM.remove(key);
                 return null;

@@ -14,12 +14,11 @@ import java.util.Optional;
 
 /**
  * Maps (experiment, run key) to one MLflow run, across processes: a run carries its key in the tag
- * {@value #RUN_KEY_TAG}, so a process that meets a key first searches for it and creates the run
+ * {@value RunTags#RUN_KEY}, so a process that meets a key first searches for it and creates the run
  * only when none exists. Two processes that create the same key at once each look again after a
  * settle delay and agree on the oldest run (start time, then run id); the other one is deleted.
  */
 final class RunResolver {
-    static final String RUN_KEY_TAG = "rosarium.run_key";
 
     /** A resolved run; {@code created} when this process made it (it holds nothing yet). */
     record ResolvedRun(String runId, String artifactUri, boolean created) {
@@ -64,7 +63,7 @@ final class RunResolver {
         if (known != null) {
             return Optional.of(known.runId());
         }
-        Optional<Service.Experiment> exp = call("get experiment " + experiment, () -> client.getExperimentByName(experiment));
+        Optional<Service.Experiment> exp = experiment(experiment);
         if (exp.isEmpty()) {
             return Optional.empty();
         }
@@ -76,7 +75,7 @@ final class RunResolver {
                 .setExperimentId(experimentId)
                 .setStartTime(startTime)
                 .setRunName(runName)
-                .addTags(Service.RunTag.newBuilder().setKey(RUN_KEY_TAG).setValue(runKey))
+                .addTags(Service.RunTag.newBuilder().setKey(RunTags.RUN_KEY).setValue(runKey))
                 .addTags(Service.RunTag.newBuilder().setKey("mlflow.runName").setValue(runName))
                 .build();
         Service.RunInfo mine = call("create run " + runKey, () -> client.createRun(request));
@@ -101,7 +100,7 @@ final class RunResolver {
     }
 
     private List<Service.Run> search(String experimentId, String runKey) throws ShippingException {
-        String filter = "tags.`" + RUN_KEY_TAG + "` = '" + runKey + "'";
+        String filter = "tags.`" + RunTags.RUN_KEY + "` = '" + runKey + "'";
         return call("search run key " + runKey, () -> client.searchRuns(List.of(experimentId), filter,
                 Service.ViewType.ACTIVE_ONLY, 1000).getItems());
     }
@@ -116,7 +115,7 @@ final class RunResolver {
         if (id != null) {
             return id;
         }
-        Optional<Service.Experiment> exp = call("get experiment " + name, () -> client.getExperimentByName(name));
+        Optional<Service.Experiment> exp = experiment(name);
         if (exp.isPresent()) {
             if (!"active".equals(exp.get().getLifecycleStage())) {
                 throw ShippingException.rejected("experiment '" + name + "' is deleted on the tracking server; restore it or pick another name");
@@ -130,13 +129,24 @@ final class RunResolver {
                     throw ShippingException.of("create experiment " + name, ex);
                 }
                 // Created by another process a moment ago.
-                id = call("get experiment " + name, () -> client.getExperimentByName(name)).orElseThrow().getExperimentId();
+                id = experiment(name).orElseThrow(() -> ShippingException.unreachable("experiment " + name + " exists but cannot be found"))
+                        .getExperimentId();
             } catch (MlflowClientException ex) {
                 throw ShippingException.of("create experiment " + name, ex);
             }
         }
         experiments.put(name, id);
         return id;
+    }
+
+    /**
+     * Looks an experiment up by a search rather than get-by-name: the Java client repeats every
+     * failed request, and "not found" is the usual answer here.
+     */
+    private Optional<Service.Experiment> experiment(String name) throws ShippingException {
+        String filter = "name = '" + name + "'";
+        return call("find experiment " + name, () -> client.searchExperiments(filter, Service.ViewType.ALL, 10, List.of())
+                .getItems().stream().filter(e -> e.getName().equals(name)).findFirst());
     }
 
     interface ClientCall<T> {

@@ -35,6 +35,8 @@ public final class Tracker implements AutoCloseable {
     private boolean wake;
     private volatile boolean closed;
     private volatile String lastFailure;
+    /** What the passes did since the last {@link #sync()} report (guarded by {@link #shipping}). */
+    private MlflowShipper.Pass sinceReport = new MlflowShipper.Pass();
 
     private Tracker(TrackingConfig config) {
         this.config = config;
@@ -60,9 +62,10 @@ public final class Tracker implements AutoCloseable {
 
     /**
      * Starts (or reopens) the run of {@code runKey}. {@code parentRunKey} makes it a child run
-     * ({@code mlflow.parentRunId}); the parent need not be started first.
+     * ({@code mlflow.parentRunId}); the parent need not be started first. {@code tags} may be null.
      */
     public void startRun(String runKey, String runName, String parentRunKey, Map<String, String> tags) {
+        tags = tags == null ? Map.of() : tags;
         MlflowNames.checkRunKey("runKey", runKey);
         if (parentRunKey != null) {
             MlflowNames.checkRunKey("parentRunKey", parentRunKey);
@@ -146,13 +149,23 @@ public final class Tracker implements AutoCloseable {
         }
     }
 
-    /** Ships everything pending now, in the caller's thread, and reports what is left. */
+    /**
+     * Ships everything pending now, in the caller's thread, and reports what is left; the counts
+     * cover every pass (background ones included) since the previous report.
+     */
     public SyncReport sync() {
         if (shipper == null) {
             return report(new MlflowShipper.Pass(), "no tracking server configured (set MLFLOW_TRACKING_URI)");
         }
-        MlflowShipper.Pass pass = shipOnce();
-        return report(pass, pass.failure);
+        shipping.lock();
+        try {
+            shipOnce();
+            MlflowShipper.Pass totals = sinceReport;
+            sinceReport = new MlflowShipper.Pass();
+            return report(totals, totals.failure);
+        } finally {
+            shipping.unlock();
+        }
     }
 
     /** The MLflow run id of a key: known once its events shipped, or found on the server. */
@@ -219,6 +232,7 @@ public final class Tracker implements AutoCloseable {
         try {
             MlflowShipper.Pass pass = shipper.shipAll();
             lastFailure = pass.failure;
+            sinceReport.add(pass);
             return pass;
         } finally {
             shipping.unlock();

@@ -13,6 +13,9 @@ public record TrackingConfig(String trackingUri, Path outboxDir, String experime
         if (experimentName == null || experimentName.isBlank()) {
             throw new IllegalArgumentException("experimentName must be a non-empty MLflow experiment name");
         }
+        if (experimentName.contains("'")) {
+            throw new IllegalArgumentException("experimentName '" + experimentName + "' contains a single quote, which MLflow searches cannot match");
+        }
         if (trackingUri != null && trackingUri.isBlank()) {
             trackingUri = null;
         }
@@ -28,6 +31,19 @@ public record TrackingConfig(String trackingUri, Path outboxDir, String experime
     /** The server named by {@code MLFLOW_TRACKING_URI} (outbox only when it is unset). */
     public static TrackingConfig fromEnv(Path outboxDir, String experiment) {
         return new TrackingConfig(System.getenv("MLFLOW_TRACKING_URI"), outboxDir, experiment);
+    }
+
+    /**
+     * Where a worker keeps its outbox unless told otherwise: {@code $ROSARIUM_OUTBOX}, else
+     * {@code .rosarium/outbox} in the project directory ({@code -Drosarium.home}, else the working
+     * directory). {@code rosarium sync} reads the same place.
+     */
+    public static Path defaultOutboxDir() {
+        String env = System.getenv("ROSARIUM_OUTBOX");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env).toAbsolutePath();
+        }
+        return Path.of(System.getProperty("rosarium.home", ".")).toAbsolutePath().normalize().resolve(".rosarium/outbox");
     }
 
     public boolean online() {

@@ -43,7 +43,7 @@ class TrackerServerTest {
         }
         int steps = 1500;
         try (Tracker t = Tracker.open(new TrackingConfig(uri, outbox, exp))) {
-            t.startRun("sweep-1", "sweep rosa", null, Map.of("rosarium.method", "rosa", "rosarium.git_commit", "abc123"));
+            t.startRun("sweep-1", "sweep rosa", null, Map.of(RunTags.METHOD, "rosa", RunTags.GIT_COMMIT, "abc123"));
             t.startRun("sweep-1/trial-0", "trial 0", "sweep-1", Map.of("rosarium.method", "rosa"));
             t.startRun("sweep-1/trial-1", "trial 1", "sweep-1", Map.of("rosarium.method", "lora"));
             t.startRun("sweep-1/trial-2", "trial 2", "sweep-1", Map.of("rosarium.method", "spa"));
@@ -75,14 +75,14 @@ class TrackerServerTest {
         assertEquals(4, runs.size());
         Map<String, JsonObject> byKey = new LinkedHashMap<>();
         for (JsonObject r : runs) {
-            byKey.put(MlflowRest.tags(r).get(RunResolver.RUN_KEY_TAG), r);
+            byKey.put(MlflowRest.tags(r).get(RunTags.RUN_KEY), r);
         }
         String parentId = byKey.get("sweep-1").getAsJsonObject("info").get("run_id").getAsString();
         assertEquals("FINISHED", status(byKey.get("sweep-1")));
         assertEquals("FINISHED", status(byKey.get("sweep-1/trial-0")));
         assertEquals("FAILED", status(byKey.get("sweep-1/trial-1")));
         assertEquals("KILLED", status(byKey.get("sweep-1/trial-2")));
-        assertEquals("abc123", MlflowRest.tags(byKey.get("sweep-1")).get("rosarium.git_commit"));
+        assertEquals("abc123", MlflowRest.tags(byKey.get("sweep-1")).get(RunTags.GIT_COMMIT));
         assertEquals("sweep rosa", byKey.get("sweep-1").getAsJsonObject("info").get("run_name").getAsString());
         for (int i = 0; i < 3; i++) {
             Map<String, String> tags = MlflowRest.tags(byKey.get("sweep-1/trial-" + i));
@@ -150,6 +150,41 @@ class TrackerServerTest {
     }
 
     @Test
+    void eventsShippedAgainAfterALostAcknowledgementChangeNothing() throws Exception {
+        String exp = MlflowTestServer.uniqueExperiment("replay");
+        Path outbox = MlflowTestServer.tempDir("outbox");
+        try (Tracker offline = Tracker.open(new TrackingConfig(null, outbox, exp))) {
+            offline.startRun("trial", "trial", null, Map.of("rosarium.method", "lora"));
+            offline.logParams("trial", Map.of("lr", "0.01"));
+            for (int s = 0; s < 50; s++) {
+                offline.logMetrics("trial", Map.of("loss", 1.0 / (s + 1)), s);
+            }
+            offline.endRun("trial", RunStatus.FINISHED);
+        }
+        // A copy of the segment plays the worker that shipped everything and died before it could
+        // move its cursor: the same events go out a second time.
+        Path replay = MlflowTestServer.tempDir("outbox");
+        try (Stream<Path> files = Files.list(outbox)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, replay.resolve(f.getFileName()));
+            }
+        }
+        for (Path dir : List.of(outbox, replay)) {
+            try (Tracker t = Tracker.open(new TrackingConfig(uri, dir, exp))) {
+                SyncReport r = t.sync();
+                assertTrue(r.complete(), r::toString);
+                assertEquals(53, r.shipped(), r::toString);
+                assertEquals(dir == replay ? 50 : 0, r.duplicatePointsDropped(), r::toString);
+            }
+        }
+        List<JsonObject> runs = rest.runs(rest.experimentId(exp), null);
+        assertEquals(1, runs.size());
+        String runId = runs.get(0).getAsJsonObject("info").get("run_id").getAsString();
+        assertEquals(50, rest.history(runId, "loss").size());
+        assertEquals("FINISHED", status(runs.get(0)));
+    }
+
+    @Test
     void twoWorkersStartingTheSameRunKeyAtOnceShareOneRun() throws Exception {
         String exp = MlflowTestServer.uniqueExperiment("twoworkers");
         CountDownLatch go = new CountDownLatch(1);
@@ -205,7 +240,7 @@ class TrackerServerTest {
                 create.addProperty("start_time", start - 1000);
                 com.google.gson.JsonArray tags = new com.google.gson.JsonArray();
                 JsonObject tag = new JsonObject();
-                tag.addProperty("key", RunResolver.RUN_KEY_TAG);
+                tag.addProperty("key", RunTags.RUN_KEY);
                 tag.addProperty("value", "trial-7");
                 tags.add(tag);
                 create.add("tags", tags);

@@ -16,11 +16,11 @@ public final class StackOptions {
 
     @Option(names = "--mlflow", paramLabel = "URI",
             description = "MLflow tracking server (default: $MLFLOW_TRACKING_URI; if unset, tracking events wait in "
-                    + "the outbox for `rosarium sync`).")
+                    + "the outbox ($ROSARIUM_OUTBOX or .rosarium/outbox) for `rosarium sync`).")
     String mlflow = System.getenv("MLFLOW_TRACKING_URI");
 
     @Option(names = "--work", paramLabel = "DIR",
-            description = "Work directory for prepared data, masks, checkpoints, models and the tracking outbox; "
+            description = "Work directory for prepared data, masks, checkpoints and models; "
                     + "workers that share trials must share it (default: $ROSARIUM_WORK or .rosarium/work).")
     Path work = System.getenv("ROSARIUM_WORK") != null ? Path.of(System.getenv("ROSARIUM_WORK"))
             : Path.of(".rosarium", "work");
