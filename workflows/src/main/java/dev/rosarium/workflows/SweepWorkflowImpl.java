@@ -97,7 +97,7 @@ public final class SweepWorkflowImpl implements SweepWorkflow {
             summary.put("best_" + spec.objective().metric(), result.best().metrics().get(spec.objective().metric()));
             summary.put("best_trial", (double) result.best().index());
         }
-        tracking.sweepEnded(sweepId, spec.experiment(), cancelled ? "KILLED" : "FINISHED", summary);
+        tracking.sweepEnded(sweepId, spec.experiment(), cancelled ? "cancelled" : "finished", summary);
         return result;
     }
 

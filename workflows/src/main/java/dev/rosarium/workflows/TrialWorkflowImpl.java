@@ -86,7 +86,7 @@ public final class TrialWorkflowImpl implements TrialWorkflow {
                     Workflow.await(() -> decisions.containsKey(r));
                     if (!decisions.get(r)) {
                         stage = "pruned";
-                        tracking.trialEnded(t, "KILLED");
+                        tracking.trialEnded(t, "pruned");
                         return new TrialOutcome(t.index(), t.trialId(), t.params(), TrialStatus.PRUNED, p.metrics(), step,
                                 null, null);
                     }
@@ -98,17 +98,17 @@ public final class TrialWorkflowImpl implements TrialWorkflow {
             EvalResult eval = steps.evaluate(t, data, merged);
             metrics = eval.metrics();
             stage = "finished";
-            tracking.trialEnded(t, "FINISHED");
+            tracking.trialEnded(t, "finished");
             return new TrialOutcome(t.index(), t.trialId(), t.params(), TrialStatus.FINISHED, eval.metrics(), step,
                     merged.modelDirectory(), merged.adapterDirectory());
         } catch (CanceledFailure e) {
             stage = "cancelled";
-            Workflow.newDetachedCancellationScope(() -> tracking.trialEnded(t, "KILLED")).run();
+            Workflow.newDetachedCancellationScope(() -> tracking.trialEnded(t, "cancelled")).run();
             throw e;
         } catch (ActivityFailure e) {
             boolean cancelled = e.getCause() instanceof CanceledFailure;
             stage = cancelled ? "cancelled" : "failed";
-            Workflow.newDetachedCancellationScope(() -> tracking.trialEnded(t, cancelled ? "KILLED" : "FAILED")).run();
+            Workflow.newDetachedCancellationScope(() -> tracking.trialEnded(t, cancelled ? "cancelled" : "failed")).run();
             throw e;
         }
     }

@@ -6,8 +6,8 @@ import java.util.Map;
 
 /**
  * The tracking runs of sweeps and trials: one parent run per sweep, one child run per trial, keyed
- * by workflow id so a repeated call maps to the same run. Statuses are RunStatus names: FINISHED,
- * FAILED, KILLED (pruned or cancelled).
+ * by workflow id so a repeated call maps to the same run. A trial's outcome (finished, failed,
+ * pruned, cancelled) becomes its run status (FINISHED, FAILED, KILLED, KILLED) and a tag.
  */
 @ActivityInterface
 public interface TrialTracking {
@@ -16,7 +16,8 @@ public interface TrialTracking {
     /** Opens the trial's run (under its sweep's), logs its settings and its configuration file. */
     void trialStarted(TrialConfig trial, Map<String, String> settings);
 
-    void trialEnded(TrialConfig trial, String status);
+    void trialEnded(TrialConfig trial, String outcome);
 
-    void sweepEnded(String sweepId, String experiment, String status, Map<String, Double> summary);
+    /** {@code outcome}: finished or cancelled. */
+    void sweepEnded(String sweepId, String experiment, String outcome, Map<String, Double> summary);
 }

@@ -2,6 +2,7 @@ package dev.rosarium.activities.trial;
 
 import com.google.gson.GsonBuilder;
 import dev.rosarium.activities.tracking.RunStatus;
+import dev.rosarium.activities.tracking.RunTags;
 import dev.rosarium.activities.tracking.Tracker;
 import dev.rosarium.core.io.AtomicFiles;
 import io.temporal.activity.Activity;
@@ -16,27 +17,41 @@ import java.util.Map;
 public final class TrialTrackingImpl implements TrialTracking {
     private final Trackers trackers;
     private final Path configs;
+    private final Map<String, String> provenance;
 
     /** {@code configs}: where trial configuration files are kept for upload. */
     public TrialTrackingImpl(Trackers trackers, Path configs) {
         this.trackers = trackers;
         this.configs = configs;
+        this.provenance = RunTags.gitCommit(Path.of("")).map(c -> Map.of(RunTags.GIT_COMMIT, c)).orElse(Map.of());
+    }
+
+    static RunStatus status(String outcome) {
+        return switch (outcome) {
+            case "finished" -> RunStatus.FINISHED;
+            case "failed" -> RunStatus.FAILED;
+            case "pruned", "cancelled" -> RunStatus.KILLED;
+            default -> throw new IllegalArgumentException("unknown outcome '" + outcome + "'");
+        };
     }
 
     @Override
     public void sweepStarted(String sweepId, String name, String experiment, Map<String, String> params) {
         Tracker t = trackers.of(experiment);
-        t.startRun(sweepId, name, null, Map.of("rosarium.kind", "sweep", "rosarium.workflow_id", sweepId));
+        Map<String, String> tags = new LinkedHashMap<>(provenance);
+        tags.put("rosarium.kind", "sweep");
+        tags.put("rosarium.workflow_id", sweepId);
+        t.startRun(sweepId, name, null, tags);
         t.logParams(sweepId, params);
     }
 
     @Override
     public void trialStarted(TrialConfig trial, Map<String, String> settings) {
         Tracker t = trackers.of(trial.experiment());
-        Map<String, String> tags = new LinkedHashMap<>();
+        Map<String, String> tags = new LinkedHashMap<>(provenance);
         tags.put("rosarium.kind", "trial");
         tags.put("rosarium.workflow_id", trial.trialId());
-        tags.put("rosarium.method", trial.classification().method().method());
+        tags.put(RunTags.METHOD, trial.classification().method().method());
         String name = trial.sweepId() == null ? trial.trialId() : "trial-" + trial.index() + " "
                 + String.join(" ", trial.params().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
         t.startRun(trial.trialId(), name.strip(), trial.sweepId(), tags);
@@ -55,15 +70,17 @@ public final class TrialTrackingImpl implements TrialTracking {
     }
 
     @Override
-    public void trialEnded(TrialConfig trial, String status) {
+    public void trialEnded(TrialConfig trial, String outcome) {
         Tracker t = trackers.of(trial.experiment());
-        t.endRun(trial.trialId(), RunStatus.valueOf(status));
+        t.setTags(trial.trialId(), Map.of(RunTags.OUTCOME, outcome));
+        t.endRun(trial.trialId(), status(outcome));
     }
 
     @Override
-    public void sweepEnded(String sweepId, String experiment, String status, Map<String, Double> summary) {
+    public void sweepEnded(String sweepId, String experiment, String outcome, Map<String, Double> summary) {
         Tracker t = trackers.of(experiment);
         t.logMetrics(sweepId, summary, 0);
-        t.endRun(sweepId, RunStatus.valueOf(status));
+        t.setTags(sweepId, Map.of(RunTags.OUTCOME, outcome));
+        t.endRun(sweepId, status(outcome));
     }
 }
