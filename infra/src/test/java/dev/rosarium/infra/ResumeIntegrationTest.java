@@ -3,7 +3,6 @@ package dev.rosarium.infra;
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.rosarium.activities.trial.TrainHeartbeat;
 import dev.rosarium.activities.trial.TrainProgress;
 import dev.rosarium.core.train.CheckpointStore;
 import dev.rosarium.infra.temporal.Temporal;
@@ -18,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,7 +33,7 @@ class ResumeIntegrationTest {
             experiment: it-resume
             model: all-minilm-l6-v2
             task: sst2
-            data: {train_rows: 64, eval_rows: 16, max_length: 32}
+            data: {train_rows: 96, eval_rows: 16, max_length: 32}
             method: {name: lora, r: 4}
             training: {batch_size: 4, epochs: 1, lr: 5.0e-4, checkpoint_every: %d}
             resources: {task_queue: cpu, heartbeat_seconds: 10}
@@ -46,8 +44,8 @@ class ResumeIntegrationTest {
 
     Process worker(Services s, Path work, Path log) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--add-modules", "jdk.incubator.vector", "-Drosarium.home=" + tmp, "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "worker", "--temporal", s.temporal, "--mlflow", s.mlflow, "--work", work.toString(),
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "worker", "--temporal", s.temporal, "--mlflow", s.mlflow, "--outbox", tmp.resolve("outbox").toString(), "--work", work.toString(),
                 "--data", Services.dataRoot().toString()));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
@@ -57,25 +55,29 @@ class ResumeIntegrationTest {
         Path spec = tmp.resolve("trial.yaml");
         Files.writeString(spec, SPEC);
         Path work = tmp.resolve("work");
-        System.setProperty("rosarium.home", tmp.toString());   // the tracking outbox of this test
         try (Services s = Services.start(tmp)) {
             WorkflowClient client = Temporal.connect(s.temporal, "default");
             String id = "it-resume-" + System.nanoTime();
             assertEquals(0, Main.commandLine().execute("run", spec.toString(), "--id", id, "--detach",
-                    "--temporal", s.temporal, "--mlflow", s.mlflow, "--work", work.toString()));
+                    "--temporal", s.temporal, "--mlflow", s.mlflow, "--outbox", tmp.resolve("outbox").toString(), "--work", work.toString()));
             Process first = worker(s, work, tmp.resolve("worker-1.log"));
             long newestAtKill = -1;
             try {
                 long deadline = System.nanoTime() + 600_000_000_000L;
-                while (System.nanoTime() < deadline) {
-                    // the server has seen a {step, checkpoint} heartbeat and a checkpoint past the first is on disk
-                    Optional<TrainHeartbeat> beat = TrainingProbe.lastHeartbeat(client, id);
-                    if (beat.isPresent() && beat.get().checkpoint() != null && newestCheckpoint(work) >= EVERY) {
+                boolean heartbeatSeen = false;
+                while (System.nanoTime() < deadline && newestAtKill < 0) {
+                    // the server holds the training's first heartbeat; once a checkpoint past the first is on
+                    // disk, kill in the middle of the next interval
+                    heartbeatSeen |= TrainingProbe.lastHeartbeat(client, id).isPresent();
+                    if (heartbeatSeen && newestCheckpoint(work) >= 2 * EVERY) {
                         first.destroyForcibly().waitFor();   // SIGKILL: no shutdown hooks, no clean-up
                         newestAtKill = newestCheckpoint(work);
-                        break;
+                    } else if (client.newUntypedWorkflowStub(id).describe().getStatus()
+                            != io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+                        throw new AssertionError("the trial ended before the worker could be killed mid-training");
+                    } else {
+                        Thread.sleep(20);
                     }
-                    Thread.sleep(50);
                 }
             } finally {
                 first.destroyForcibly().waitFor();
@@ -100,7 +102,7 @@ class ResumeIntegrationTest {
             Path clean = tmp.resolve("clean");
             String cleanId = id + "-uninterrupted";
             assertEquals(0, Main.commandLine().execute("run", spec.toString(), "--id", cleanId,
-                    "--temporal", s.temporal, "--mlflow", s.mlflow, "--work", clean.toString()));
+                    "--temporal", s.temporal, "--mlflow", s.mlflow, "--outbox", tmp.resolve("outbox").toString(), "--work", clean.toString()));
             TrialOutcome uninterrupted = client.newUntypedWorkflowStub(cleanId).getResult(TrialOutcome.class);
             assertEquals(uninterrupted.metrics(), resumed.metrics());
             assertEquals(stateHash(Path.of(onlyRung(clean).checkpoint())), stateHash(Path.of(p.checkpoint())),

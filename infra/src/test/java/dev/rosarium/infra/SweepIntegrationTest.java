@@ -44,7 +44,6 @@ class SweepIntegrationTest {
         Path spec = tmp.resolve("sweep.yaml");
         Files.writeString(spec, SPEC.formatted(experiment));
         assertEquals(4, SpecFile.load(spec).trials());
-        System.setProperty("rosarium.home", tmp.toString());   // the tracking outbox of this test
         try (Services s = Services.start(tmp)) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             PrintStream old = System.out;
@@ -52,7 +51,7 @@ class SweepIntegrationTest {
             try {
                 System.setOut(new PrintStream(out, true));
                 code = Main.commandLine().execute("sweep", spec.toString(), "--id", experiment, "--temporal", s.temporal,
-                        "--mlflow", s.mlflow, "--work", tmp.resolve("work").toString(),
+                        "--mlflow", s.mlflow, "--outbox", tmp.resolve("outbox").toString(), "--work", tmp.resolve("work").toString(),
                         "--data", Services.dataRoot().toString(), "--slots", "2");
             } finally {
                 System.setOut(old);

@@ -1,7 +1,6 @@
 package dev.rosarium.infra.cli;
 
 import dev.rosarium.activities.tracking.LocalMlflowServer;
-import dev.rosarium.activities.tracking.TrackingConfig;
 import dev.rosarium.activities.trial.Trackers;
 import dev.rosarium.activities.trial.TrialWorkspace;
 import dev.rosarium.core.model.ModelCache;
@@ -81,7 +80,7 @@ final class Stack implements AutoCloseable {
 
     Trackers trackers() {
         if (trackers == null) {
-            trackers = new Trackers(trackingUri, TrackingConfig.defaultOutboxDir().toAbsolutePath());
+            trackers = new Trackers(trackingUri, options.outbox.toAbsolutePath());
         }
         return trackers;
     }

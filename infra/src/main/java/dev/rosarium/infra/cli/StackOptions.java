@@ -1,5 +1,6 @@
 package dev.rosarium.infra.cli;
 
+import dev.rosarium.activities.tracking.TrackingConfig;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -16,8 +17,13 @@ public final class StackOptions {
 
     @Option(names = "--mlflow", paramLabel = "URI",
             description = "MLflow tracking server (default: $MLFLOW_TRACKING_URI; if unset, tracking events wait in "
-                    + "the outbox ($ROSARIUM_OUTBOX or .rosarium/outbox) for `rosarium sync`).")
+                    + "the outbox for `rosarium sync`).")
     String mlflow = System.getenv("MLFLOW_TRACKING_URI");
+
+    @Option(names = "--outbox", paramLabel = "DIR",
+            description = "Tracking outbox, where events wait until MLflow has them (default: $ROSARIUM_OUTBOX or "
+                    + ".rosarium/outbox; `rosarium sync` reads the same).")
+    Path outbox = TrackingConfig.defaultOutboxDir();
 
     @Option(names = "--work", paramLabel = "DIR",
             description = "Work directory for prepared data, masks, checkpoints and models; "
