@@ -1,0 +1,69 @@
+package dev.rosarium.kernels;
+
+import org.bytedeco.cuda.cudart.CUfunc_st;
+import org.bytedeco.cuda.cudart.CUmod_st;
+import org.bytedeco.cuda.cudart.CUstream_st;
+import org.bytedeco.cuda.global.cudart;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.PointerPointer;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A loaded cubin and launches of its kernels through the driver API. Arguments are written into
+ * one reused native buffer (8 bytes a slot), so a launch allocates nothing; the driver copies the
+ * arguments during {@code cuLaunchKernel}, which makes reusing the buffer safe.
+ */
+final class KernelModule {
+    private static final int MAX_ARGS = 32;
+
+    private final CUmod_st module = new CUmod_st();
+    private final Map<String, CUfunc_st> functions = new HashMap<>();
+    private final BytePointer argBytes = new BytePointer(MAX_ARGS * 8L);
+    private final PointerPointer<?> argPtrs = new PointerPointer<>(MAX_ARGS);
+
+    KernelModule(byte[] cubin) {
+        BytePointer image = new BytePointer(cubin.length);
+        image.put(cubin);
+        CudaCheck.driver(cudart.cuModuleLoadData(module, image), "cuModuleLoadData");
+        for (int i = 0; i < MAX_ARGS; i++) {
+            argPtrs.put(i, new DevicePointer(argBytes.address() + 8L * i));
+        }
+    }
+
+    private CUfunc_st function(String name) {
+        CUfunc_st f = functions.get(name);
+        if (f == null) {
+            f = new CUfunc_st();
+            CudaCheck.driver(cudart.cuModuleGetFunction(f, module, name), "cuModuleGetFunction(" + name + ")");
+            functions.put(name, f);
+        }
+        return f;
+    }
+
+    /**
+     * Launches {@code name} on {@code stream}. Arguments: {@link Long} for pointers and 64-bit
+     * integers, {@link Integer}, {@link Float}; a null pointer is {@code 0L}.
+     */
+    synchronized void launch(String name, CUstream_st stream, int gridX, int gridY, int blockX, int blockY, Object... args) {
+        if (args.length > MAX_ARGS) {
+            throw new IllegalArgumentException(name + ": more than " + MAX_ARGS + " arguments");
+        }
+        for (int i = 0; i < args.length; i++) {
+            long off = 8L * i;
+            Object a = args[i];
+            if (a instanceof Long l) {
+                argBytes.putLong(off, l);
+            } else if (a instanceof Integer n) {
+                argBytes.putInt(off, n);
+            } else if (a instanceof Float f) {
+                argBytes.putFloat(off, f);
+            } else {
+                throw new IllegalArgumentException(name + ": argument " + i + " has unsupported type " + a);
+            }
+        }
+        CudaCheck.driver(cudart.cuLaunchKernel(function(name), gridX, gridY, 1, blockX, blockY, 1, 0, stream, argPtrs,
+                (PointerPointer<?>) null), "cuLaunchKernel(" + name + ")");
+    }
+}

@@ -1,0 +1,625 @@
+// Rosarium's CUDA kernels, compiled at run time by NVRTC for the device's architecture.
+// Element types are passed as run-time codes (uniform branches, negligible next to memory
+// traffic) so one kernel serves fp32, bf16 and int32 tensors; every op computes in fp32 and
+// rounds once when it stores a bf16 result, as the CPU reference does. No headers: bf16 is
+// handled as raw 16-bit words with the same round-to-nearest-even as LowPrecision.toBf16.
+
+#define DT_F32 0
+#define DT_BF16 1
+#define DT_I32 2
+
+typedef long long i64;
+
+#ifndef INFINITY
+#define INFINITY __int_as_float(0x7f800000)
+#endif
+
+__device__ __forceinline__ float bf2f(unsigned short h) { return __uint_as_float(((unsigned int) h) << 16); }
+
+__device__ __forceinline__ unsigned short f2bf(float f) {
+    unsigned int b = __float_as_uint(f);
+    if ((b & 0x7fffffffu) > 0x7f800000u) return (unsigned short) ((b >> 16) | 0x40u);
+    b += 0x7fffu + ((b >> 16) & 1u);
+    return (unsigned short) (b >> 16);
+}
+
+__device__ __forceinline__ float ld(const void* p, int dt, i64 i) {
+    if (dt == DT_BF16) return bf2f(((const unsigned short*) p)[i]);
+    if (dt == DT_I32) return (float) ((const int*) p)[i];
+    return ((const float*) p)[i];
+}
+
+__device__ __forceinline__ void st(void* p, int dt, i64 i, float v) {
+    if (dt == DT_BF16) ((unsigned short*) p)[i] = f2bf(v);
+    else if (dt == DT_I32) ((int*) p)[i] = (int) v;
+    else ((float*) p)[i] = v;
+}
+
+#define GRID_STRIDE(i, n) for (i64 i = (i64) blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (i64) blockDim.x * gridDim.x)
+
+// Block-wide sum of one float per thread (blockDim.x a multiple of 32, at most 1024).
+__device__ float block_sum(float v) {
+    __shared__ float red[32];
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    __syncthreads();
+    if (lane == 0) red[warp] = v;
+    __syncthreads();
+    int nw = blockDim.x >> 5;
+    float r = lane < nw ? red[lane] : 0.f;
+    for (int o = 16; o > 0; o >>= 1) r += __shfl_xor_sync(0xffffffffu, r, o);
+    return r;
+}
+
+__device__ float block_max(float v) {
+    __shared__ float red[32];
+    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    __syncthreads();
+    if (lane == 0) red[warp] = v;
+    __syncthreads();
+    int nw = blockDim.x >> 5;
+    float r = lane < nw ? red[lane] : -INFINITY;
+    for (int o = 16; o > 0; o >>= 1) r = fmaxf(r, __shfl_xor_sync(0xffffffffu, r, o));
+    return r;
+}
+
+__device__ double block_sum_d(double v) {
+    __shared__ double red[32];
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    __syncthreads();
+    if (lane == 0) red[warp] = v;
+    __syncthreads();
+    int nw = blockDim.x >> 5;
+    double r = lane < nw ? red[lane] : 0.0;
+    for (int o = 16; o > 0; o >>= 1) r += __shfl_xor_sync(0xffffffffu, r, o);
+    return r;
+}
+
+// ---- memory -------------------------------------------------------------------------------
+
+extern "C" __global__ void k_fill(void* p, int dt, i64 n, float v) {
+    GRID_STRIDE(i, n) st(p, dt, i, v);
+}
+
+extern "C" __global__ void k_convert(const void* s, int sdt, void* d, int ddt, i64 n) {
+    GRID_STRIDE(i, n) {
+        if (sdt == DT_I32 && ddt == DT_I32) ((int*) d)[i] = ((const int*) s)[i];
+        else st(d, ddt, i, ld(s, sdt, i));
+    }
+}
+
+// ---- elementwise --------------------------------------------------------------------------
+
+extern "C" __global__ void k_binary(int op, const void* a, int adt, const void* b, int bdt, void* o, int odt,
+                                    i64 n, i64 nb) {
+    GRID_STRIDE(i, n) {
+        float u = ld(a, adt, i);
+        float w = ld(b, bdt, nb == n ? i : i % nb);
+        float r = op == 0 ? u + w : op == 1 ? u - w : op == 2 ? u * w : u / w;
+        st(o, odt, i, r);
+    }
+}
+
+extern "C" __global__ void k_scale(const void* a, int adt, void* o, int odt, i64 n, float s) {
+    GRID_STRIDE(i, n) st(o, odt, i, ld(a, adt, i) * s);
+}
+
+extern "C" __global__ void k_axpy(const void* x, int xdt, void* y, int ydt, i64 n, float alpha) {
+    GRID_STRIDE(i, n) st(y, ydt, i, ld(y, ydt, i) + alpha * ld(x, xdt, i));
+}
+
+#define SQRT_2_OVER_PI 0.7978845608028654f
+
+__device__ float unary_value(int op, float v) {
+    switch (op) {
+        case 0: return 0.5f * v * (1.f + erff(v * 0.7071067811865476f));
+        case 1: return 0.5f * v * (1.f + tanhf(SQRT_2_OVER_PI * (v + 0.044715f * v * v * v)));
+        case 2: return v / (1.f + expf(-v));
+        case 3: return v > 0.f ? v : 0.f;
+        case 4: return tanhf(v);
+        case 5: return v * v;
+        default: return expf(v);
+    }
+}
+
+__device__ float unary_derivative(int op, float v) {
+    switch (op) {
+        case 0: {
+            float cdf = 0.5f * (1.f + erff(v * 0.7071067811865476f));
+            float pdf = expf(-0.5f * v * v) * 0.3989422804014327f;
+            return cdf + v * pdf;
+        }
+        case 1: {
+            float t = tanhf(SQRT_2_OVER_PI * (v + 0.044715f * v * v * v));
+            float dInner = SQRT_2_OVER_PI * (1.f + 3.f * 0.044715f * v * v);
+            return 0.5f * (1.f + t) + 0.5f * v * (1.f - t * t) * dInner;
+        }
+        case 2: {
+            float s = 1.f / (1.f + expf(-v));
+            return s * (1.f + v * (1.f - s));
+        }
+        case 3: return v > 0.f ? 1.f : 0.f;
+        case 4: {
+            float t = tanhf(v);
+            return 1.f - t * t;
+        }
+        case 5: return 2.f * v;
+        default: return expf(v);
+    }
+}
+
+extern "C" __global__ void k_unary(int op, const void* x, int xdt, void* o, int odt, i64 n) {
+    GRID_STRIDE(i, n) st(o, odt, i, unary_value(op, ld(x, xdt, i)));
+}
+
+extern "C" __global__ void k_unary_bwd(int op, const void* x, int xdt, const void* dy, int dydt, void* o, int odt, i64 n) {
+    GRID_STRIDE(i, n) st(o, odt, i, ld(dy, dydt, i) * unary_derivative(op, ld(x, xdt, i)));
+}
+
+// SwiGLU: out = silu(g) * u, one pass instead of two.
+extern "C" __global__ void k_swiglu(const void* g, const void* u, void* o, int dt, i64 n) {
+    GRID_STRIDE(i, n) {
+        float x = ld(g, dt, i);
+        st(o, dt, i, x / (1.f + expf(-x)) * ld(u, dt, i));
+    }
+}
+
+// ---- reductions ---------------------------------------------------------------------------
+
+// Column sums over rows, one thread per column, accumulated in double.
+extern "C" __global__ void k_sum_to_trailing(const void* a, int adt, void* o, int odt, i64 rows, i64 cols) {
+    GRID_STRIDE(j, cols) {
+        double s = 0;
+        for (i64 r = 0; r < rows; r++) s += ld(a, adt, r * cols + j);
+        st(o, odt, j, (float) s);
+    }
+}
+
+// Adds the sum (or the sum of squares) of all elements to *out (zeroed by the caller).
+extern "C" __global__ void k_reduce_sum(const void* a, int adt, i64 n, int squares, double* out) {
+    double s = 0;
+    GRID_STRIDE(i, n) {
+        double v = ld(a, adt, i);
+        s += squares ? v * v : v;
+    }
+    s = block_sum_d(s);
+    if (threadIdx.x == 0) atomicAdd(out, s);
+}
+
+extern "C" __global__ void k_double_to_float(const double* s, float* d) { d[0] = (float) s[0]; }
+
+// ---- softmax, normalization ---------------------------------------------------------------
+
+extern "C" __global__ void k_softmax(const void* x, int xdt, void* o, int odt, int n) {
+    i64 base = (i64) blockIdx.x * n;
+    float m = -INFINITY;
+    for (int j = threadIdx.x; j < n; j += blockDim.x) m = fmaxf(m, ld(x, xdt, base + j));
+    m = block_max(m);
+    float s = 0.f;
+    for (int j = threadIdx.x; j < n; j += blockDim.x) s += expf(ld(x, xdt, base + j) - m);
+    s = block_sum(s);
+    float inv = 1.f / s;
+    for (int j = threadIdx.x; j < n; j += blockDim.x) st(o, odt, base + j, expf(ld(x, xdt, base + j) - m) * inv);
+}
+
+extern "C" __global__ void k_softmax_bwd(const void* y, const void* dy, void* o, int dt, int n) {
+    i64 base = (i64) blockIdx.x * n;
+    float dot = 0.f;
+    for (int j = threadIdx.x; j < n; j += blockDim.x) dot += ld(y, dt, base + j) * ld(dy, dt, base + j);
+    dot = block_sum(dot);
+    for (int j = threadIdx.x; j < n; j += blockDim.x)
+        st(o, dt, base + j, ld(y, dt, base + j) * (ld(dy, dt, base + j) - dot));
+}
+
+// Layer norm (centered) or RMS norm of one row per block; mean may be null for RMS norm.
+extern "C" __global__ void k_norm_fwd(const void* x, int xdt, const void* w, int wdt, const void* b, int bdt,
+                                      void* o, int odt, float* mean, float* rstd, int n, float eps, float offset,
+                                      int centered) {
+    i64 base = (i64) blockIdx.x * n;
+    float mu = 0.f;
+    if (centered) {
+        float s = 0.f;
+        for (int j = threadIdx.x; j < n; j += blockDim.x) s += ld(x, xdt, base + j);
+        mu = block_sum(s) / n;
+    }
+    float ss = 0.f;
+    for (int j = threadIdx.x; j < n; j += blockDim.x) {
+        float d = ld(x, xdt, base + j) - mu;
+        ss += d * d;
+    }
+    float rs = rsqrtf(block_sum(ss) / n + eps);
+    if (threadIdx.x == 0) {
+        rstd[blockIdx.x] = rs;
+        if (centered) mean[blockIdx.x] = mu;
+    }
+    for (int j = threadIdx.x; j < n; j += blockDim.x) {
+        float xhat = (ld(x, xdt, base + j) - mu) * rs;
+        float y = xhat * (offset + ld(w, wdt, j)) + (b != 0 ? ld(b, bdt, j) : 0.f);
+        st(o, odt, base + j, y);
+    }
+}
+
+// Backward of k_norm_fwd. Rows are strided over a fixed grid; block k adds its rows' weight
+// gradients into its own slice k of dwPart/dbPart (grid x n, zeroed), reduced afterwards in
+// block order, so the result is deterministic.
+extern "C" __global__ void k_norm_bwd(const void* x, int xdt, const void* w, int wdt, const float* mean,
+                                      const float* rstd, const void* dy, int dydt, void* dx, int dxdt, int rows,
+                                      int n, float offset, int centered, float* dwPart, float* dbPart) {
+    for (int r = blockIdx.x; r < rows; r += gridDim.x) {
+        i64 base = (i64) r * n;
+        float mu = centered ? mean[r] : 0.f;
+        float rs = rstd[r];
+        float sg = 0.f, sgx = 0.f;
+        for (int j = threadIdx.x; j < n; j += blockDim.x) {
+            float xhat = (ld(x, xdt, base + j) - mu) * rs;
+            float g = ld(dy, dydt, base + j);
+            float gj = g * (offset + ld(w, wdt, j));
+            sg += gj;
+            sgx += gj * xhat;
+            if (dwPart != 0) {
+                dwPart[(i64) blockIdx.x * n + j] += g * xhat;
+                if (centered) dbPart[(i64) blockIdx.x * n + j] += g;
+            }
+        }
+        sg = block_sum(sg);
+        sgx = block_sum(sgx);
+        float meanG = centered ? sg / n : 0.f;
+        float meanGX = sgx / n;
+        for (int j = threadIdx.x; j < n; j += blockDim.x) {
+            float xhat = (ld(x, xdt, base + j) - mu) * rs;
+            float gj = ld(dy, dydt, base + j) * (offset + ld(w, wdt, j));
+            st(dx, dxdt, base + j, rs * (gj - meanG - xhat * meanGX));
+        }
+    }
+}
+
+extern "C" __global__ void k_sum_parts(const float* part, int parts, int n, void* o, int odt) {
+    GRID_STRIDE(j, (i64) n) {
+        double s = 0;
+        for (int p = 0; p < parts; p++) s += part[(i64) p * n + j];
+        st(o, odt, j, (float) s);
+    }
+}
+
+// ---- positions, embeddings ----------------------------------------------------------------
+
+extern "C" __global__ void k_rope(const void* x, int xdt, const float* cosT, const float* sinT, const int* pos,
+                                  void* o, int odt, i64 bt, int heads, int d, int maxPos, float sign, int* err) {
+    int half = d / 2;
+    GRID_STRIDE(i, bt * heads * half) {
+        int j = (int) (i % half);
+        i64 row = i / half;  // (bt, head)
+        int p = pos[row / heads];
+        if (p < 0 || p >= maxPos) {
+            atomicExch(err, 1);
+            continue;
+        }
+        float c = cosT[(i64) p * half + j];
+        float s = sign * sinT[(i64) p * half + j];
+        i64 base = row * d;
+        float x1 = ld(x, xdt, base + j), x2 = ld(x, xdt, base + j + half);
+        st(o, odt, base + j, x1 * c - x2 * s);
+        st(o, odt, base + j + half, x2 * c + x1 * s);
+    }
+}
+
+extern "C" __global__ void k_embedding(const void* table, int tdt, const int* ids, void* o, int odt, i64 count, int dim,
+                                       int vocab, int* err) {
+    GRID_STRIDE(i, count * dim) {
+        int id = ids[i / dim];
+        if (id < 0 || id >= vocab) {
+            atomicExch(err, 2);
+            st(o, odt, i, 0.f);
+            continue;
+        }
+        st(o, odt, i, ld(table, tdt, (i64) id * dim + i % dim));
+    }
+}
+
+extern "C" __global__ void k_embedding_bwd(const int* ids, const void* g, int gdt, float* acc, i64 count, int dim,
+                                           int vocab) {
+    GRID_STRIDE(i, count * dim) {
+        int id = ids[i / dim];
+        if (id >= 0 && id < vocab) atomicAdd(&acc[(i64) id * dim + i % dim], ld(g, gdt, i));
+    }
+}
+
+extern "C" __global__ void k_index_copy(const void* s, int sdt, const int* rows, void* d, int ddt, i64 count, int width,
+                                        int dstRows, int* err) {
+    GRID_STRIDE(i, count * width) {
+        int r = rows[i / width];
+        if (r < 0 || r >= dstRows) {
+            atomicExch(err, 3);
+            continue;
+        }
+        st(d, ddt, (i64) r * width + i % width, ld(s, sdt, i));
+    }
+}
+
+// ---- cross-entropy ------------------------------------------------------------------------
+
+extern "C" __global__ void k_ce_fwd(const void* logits, int ldt, const int* targets, float* loss, float* lse, int vocab,
+                                    int ignore, int* err) {
+    i64 base = (i64) blockIdx.x * vocab;
+    float m = -INFINITY;
+    for (int j = threadIdx.x; j < vocab; j += blockDim.x) m = fmaxf(m, ld(logits, ldt, base + j));
+    m = block_max(m);
+    float s = 0.f;
+    for (int j = threadIdx.x; j < vocab; j += blockDim.x) s += expf(ld(logits, ldt, base + j) - m);
+    s = block_sum(s);
+    if (threadIdx.x == 0) {
+        float l = m + logf(s);
+        lse[blockIdx.x] = l;
+        int t = targets[blockIdx.x];
+        if (t == ignore) loss[blockIdx.x] = 0.f;
+        else if (t < 0 || t >= vocab) {
+            atomicExch(err, 4);
+            loss[blockIdx.x] = 0.f;
+        } else loss[blockIdx.x] = l - ld(logits, ldt, base + t);
+    }
+}
+
+extern "C" __global__ void k_ce_bwd(const void* logits, int ldt, const int* targets, const float* lse,
+                                    const float* dloss, int dlossPerRow, void* o, int odt, int vocab, int ignore) {
+    i64 base = (i64) blockIdx.x * vocab;
+    int t = targets[blockIdx.x];
+    if (t == ignore) {
+        for (int j = threadIdx.x; j < vocab; j += blockDim.x) st(o, odt, base + j, 0.f);
+        return;
+    }
+    float sc = dloss[dlossPerRow ? blockIdx.x : 0];
+    float l = lse[blockIdx.x];
+    for (int j = threadIdx.x; j < vocab; j += blockDim.x) {
+        float p = expf(ld(logits, ldt, base + j) - l) * sc;
+        st(o, odt, base + j, j == t ? p - sc : p);
+    }
+}
+
+// ---- attention (materialized scores, batched GEMMs around these kernels) --------------------
+
+// (B, T, H, D) <-> (B, H, T, D); inverse goes from head-major back to token-major.
+extern "C" __global__ void k_heads_permute(const void* in, void* out, int dt, int B, int T, int H, int D, int inverse) {
+    i64 n = (i64) B * T * H * D;
+    GRID_STRIDE(i, n) {
+        int d = (int) (i % D);
+        i64 r = i / D;
+        int h, t, b;
+        if (!inverse) {  // i indexes the output (B, H, T, D)
+            t = (int) (r % T); r /= T;
+            h = (int) (r % H); b = (int) (r / H);
+            i64 src = (((i64) b * T + t) * H + h) * D + d;
+            if (dt == DT_BF16) ((unsigned short*) out)[i] = ((const unsigned short*) in)[src];
+            else ((float*) out)[i] = ((const float*) in)[src];
+        } else {  // i indexes the output (B, T, H, D)
+            h = (int) (r % H); r /= H;
+            t = (int) (r % T); b = (int) (r / T);
+            i64 src = (((i64) b * H + h) * T + t) * D + d;
+            if (dt == DT_BF16) ((unsigned short*) out)[i] = ((const unsigned short*) in)[src];
+            else ((float*) out)[i] = ((const float*) in)[src];
+        }
+    }
+}
+
+// Key s is visible to query t of head row r = (b, h, t) when unmasked and, if causal, not in the future.
+__device__ __forceinline__ bool attn_visible(const int* keyMask, int b, int Tq, int Tk, int t, int s, int causal) {
+    if (causal && s > Tk - Tq + t) return false;
+    return keyMask == 0 || keyMask[(i64) b * Tk + s] != 0;
+}
+
+// One block per score row (b, h, t): P = softmax(scale * S) over visible keys, lse saved.
+extern "C" __global__ void k_attn_softmax(const float* S, void* P, int pdt, float* lse, const int* keyMask, int Hq,
+                                          int Tq, int Tk, int causal, float scale) {
+    i64 r = blockIdx.x;
+    int t = (int) (r % Tq);
+    int b = (int) (r / ((i64) Hq * Tq));
+    i64 base = r * Tk;
+    float m = -INFINITY;
+    for (int s = threadIdx.x; s < Tk; s += blockDim.x)
+        if (attn_visible(keyMask, b, Tq, Tk, t, s, causal)) m = fmaxf(m, S[base + s] * scale);
+    m = block_max(m);
+    if (m == -INFINITY) {
+        for (int s = threadIdx.x; s < Tk; s += blockDim.x) st(P, pdt, base + s, 0.f);
+        if (threadIdx.x == 0) lse[r] = INFINITY;
+        return;
+    }
+    float sum = 0.f;
+    for (int s = threadIdx.x; s < Tk; s += blockDim.x)
+        if (attn_visible(keyMask, b, Tq, Tk, t, s, causal)) sum += expf(S[base + s] * scale - m);
+    sum = block_sum(sum);
+    float inv = 1.f / sum;
+    for (int s = threadIdx.x; s < Tk; s += blockDim.x)
+        st(P, pdt, base + s, attn_visible(keyMask, b, Tq, Tk, t, s, causal) ? expf(S[base + s] * scale - m) * inv : 0.f);
+    if (threadIdx.x == 0) lse[r] = m + logf(sum);
+}
+
+// delta[(b, h, t)] = dot(dOut[b, t, h, :], out[b, t, h, :]); one warp per row.
+extern "C" __global__ void k_attn_delta(const void* dO, const void* O, int dt, float* delta, int B, int Tq, int Hq, int D) {
+    i64 row = ((i64) blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+    int lane = threadIdx.x & 31;
+    if (row >= (i64) B * Tq * Hq) return;
+    float s = 0.f;
+    for (int d = lane; d < D; d += 32) s += ld(dO, dt, row * D + d) * ld(O, dt, row * D + d);
+    for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+    if (lane == 0) {
+        int h = (int) (row % Hq);
+        i64 bt = row / Hq;
+        int t = (int) (bt % Tq), b = (int) (bt / Tq);
+        delta[((i64) b * Hq + h) * Tq + t] = s;
+    }
+}
+
+// From recomputed scores S and dP = dO V^T: P and dS = P * (dP - delta) * scale, masked entries 0.
+extern "C" __global__ void k_attn_bwd_scores(const float* S, const float* dP, const float* lse, const float* delta,
+                                             void* P, void* dS, int dt, const int* keyMask, int Hq, int Tq, int Tk,
+                                             int causal, float scale, i64 rows) {
+    GRID_STRIDE(i, rows * Tk) {
+        int s = (int) (i % Tk);
+        i64 r = i / Tk;
+        int t = (int) (r % Tq);
+        int b = (int) (r / ((i64) Hq * Tq));
+        float l = lse[r];
+        float p = 0.f, g = 0.f;
+        if (l != INFINITY && attn_visible(keyMask, b, Tq, Tk, t, s, causal)) {
+            p = expf(S[i] * scale - l);
+            g = p * (dP[i] - delta[r]) * scale;
+        }
+        st(P, dt, i, p);
+        st(dS, dt, i, g);
+    }
+}
+
+// ---- sparse (CSR) -------------------------------------------------------------------------
+
+// out (a copy of the dense matrix) += S, one thread per row.
+extern "C" __global__ void k_csr_add(const void* values, int vdt, const int* ro, const int* ci, void* out, int odt,
+                                     int n, int m) {
+    GRID_STRIDE(r, (i64) n) {
+        for (int k = ro[r]; k < ro[r + 1]; k++) {
+            i64 e = (i64) r * m + ci[k];
+            st(out, odt, e, ld(out, odt, e) + ld(values, vdt, k));
+        }
+    }
+}
+
+// out (cols x rows) = in^T (rows x cols), 32x32 tiles through shared memory.
+extern "C" __global__ void k_transpose(const void* in, void* out, int dt, int rows, int cols) {
+    __shared__ float tile[32][33];
+    int c0 = blockIdx.x * 32, r0 = blockIdx.y * 32;
+    for (int y = threadIdx.y; y < 32; y += blockDim.y) {
+        int r = r0 + y, c = c0 + threadIdx.x;
+        if (r < rows && c < cols) tile[y][threadIdx.x] = ld(in, dt, (i64) r * cols + c);
+    }
+    __syncthreads();
+    for (int y = threadIdx.y; y < 32; y += blockDim.y) {
+        int c = c0 + y, r = r0 + threadIdx.x;
+        if (r < rows && c < cols) st(out, dt, (i64) c * rows + r, tile[threadIdx.x][y]);
+    }
+}
+
+// SDDMM on transposed operands: out[k] = dot(aT[i, :], bT[ci[k], :]) over T, for the non-zeros
+// (i, ci[k]) of row i. One warp per CSR row; 16-byte loads of 8 bf16 when T allows.
+extern "C" __global__ void k_sddmm(const int* ro, const int* ci, const void* aT, const void* bT, int dt, float* out,
+                                   int n, int T) {
+    int row = (int) (((i64) blockIdx.x * blockDim.x + threadIdx.x) >> 5);
+    int lane = threadIdx.x & 31;
+    if (row >= n) return;
+    const bool vec = dt == DT_BF16 && (T & 7) == 0;
+    for (int k = ro[row]; k < ro[row + 1]; k++) {
+        i64 ab = (i64) row * T, bb = (i64) ci[k] * T;
+        float s = 0.f;
+        if (vec) {
+            const uint4* av = (const uint4*) ((const unsigned short*) aT + ab);
+            const uint4* bv = (const uint4*) ((const unsigned short*) bT + bb);
+            for (int x = lane; x < T / 8; x += 32) {
+                uint4 p = av[x], q = bv[x];
+                unsigned int pa[4] = {p.x, p.y, p.z, p.w}, qa[4] = {q.x, q.y, q.z, q.w};
+#pragma unroll
+                for (int e = 0; e < 4; e++) {
+                    s += __uint_as_float(pa[e] << 16) * __uint_as_float(qa[e] << 16);
+                    s += __uint_as_float(pa[e] & 0xffff0000u) * __uint_as_float(qa[e] & 0xffff0000u);
+                }
+            }
+        } else {
+            for (int x = lane; x < T; x += 32) s += ld(aT, dt, ab + x) * ld(bT, dt, bb + x);
+        }
+        for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+        if (lane == 0) out[k] = s;
+    }
+}
+
+// out[t, r] = sum_k values[k] x[t, ci[k]] over row r (x S^T), one thread per output.
+extern "C" __global__ void k_spmm(const void* values, int vdt, const int* ro, const int* ci, const void* x, int xdt,
+                                  void* out, int odt, int T, int n, int m) {
+    GRID_STRIDE(i, (i64) T * n) {
+        int r = (int) (i % n);
+        i64 t = i / n;
+        float s = 0.f;
+        for (int k = ro[r]; k < ro[r + 1]; k++) s += ld(values, vdt, k) * ld(x, xdt, t * m + ci[k]);
+        st(out, odt, i, s);
+    }
+}
+
+// acc[t, ci[k]] += values[k] x[t, r] (x S), scattered with fp32 atomics.
+extern "C" __global__ void k_spmm_t(const void* values, int vdt, const int* ro, const int* ci, const void* x, int xdt,
+                                    float* acc, int T, int n, int m) {
+    GRID_STRIDE(i, (i64) T * n) {
+        int r = (int) (i % n);
+        i64 t = i / n;
+        float xv = ld(x, xdt, i);
+        for (int k = ro[r]; k < ro[r + 1]; k++) atomicAdd(&acc[t * m + ci[k]], ld(values, vdt, k) * xv);
+    }
+}
+
+// ---- random numbers (Philox 4x32-10, the stream layout of dev.rosarium.core.tensor.Philox) ----
+
+__device__ void philox(unsigned long long seed, unsigned long long blk, unsigned int out[4]) {
+    unsigned int c0 = (unsigned int) blk, c1 = (unsigned int) (blk >> 32), c2 = 0, c3 = 0;
+    unsigned int k0 = (unsigned int) seed, k1 = (unsigned int) (seed >> 32);
+#pragma unroll
+    for (int round = 0; round < 10; round++) {
+        unsigned int hi0 = __umulhi(0xD2511F53u, c0), lo0 = 0xD2511F53u * c0;
+        unsigned int hi1 = __umulhi(0xCD9E8D57u, c2), lo1 = 0xCD9E8D57u * c2;
+        c0 = hi1 ^ c1 ^ k0;
+        c1 = lo1;
+        c2 = hi0 ^ c3 ^ k1;
+        c3 = lo0;
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+    out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3;
+}
+
+extern "C" __global__ void k_uniform(void* p, int dt, i64 n, unsigned long long seed, unsigned long long offset,
+                                     float lo, float hi) {
+    GRID_STRIDE(i, n) {
+        unsigned long long pos = offset + (unsigned long long) i;
+        unsigned int r[4];
+        philox(seed, pos >> 2, r);
+        float u = (float) (r[pos & 3] >> 8) * (1.0f / 16777216.0f);
+        st(p, dt, i, lo + (hi - lo) * u);
+    }
+}
+
+extern "C" __global__ void k_normal(void* p, int dt, i64 n, unsigned long long seed, unsigned long long offset,
+                                    float mean, float std) {
+    GRID_STRIDE(i, n) {
+        unsigned long long pos = offset + (unsigned long long) i;
+        unsigned int r[4];
+        philox(seed, pos >> 1, r);
+        double u1 = (double) ((float) ((r[0] >> 8) + 1) * (1.0f / 16777216.0f));
+        double u2 = (double) ((float) (r[1] >> 8) * (1.0f / 16777216.0f));
+        double rad = sqrt(-2.0 * log(u1));
+        double ang = 2.0 * 3.141592653589793 * u2;
+        float z = (float) (rad * ((pos & 1) == 0 ? cos(ang) : sin(ang)));
+        st(p, dt, i, mean + std * z);
+    }
+}
+
+// ---- optimizers ---------------------------------------------------------------------------
+
+extern "C" __global__ void k_adamw(void* p, int pdt, const void* g, int gdt, float* m, float* v, i64 n, float decay,
+                                   float stepSize, float bc2Sqrt, float b1, float b2, float eps) {
+    GRID_STRIDE(i, n) {
+        float gi = ld(g, gdt, i);
+        float mi = b1 * m[i] + (1.f - b1) * gi;
+        float vi = b2 * v[i] + (1.f - b2) * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        float denom = sqrtf(vi) / bc2Sqrt + eps;
+        st(p, pdt, i, ld(p, pdt, i) * decay - stepSize * mi / denom);
+    }
+}
+
+extern "C" __global__ void k_sgd(void* p, int pdt, const void* g, int gdt, float* buf, i64 n, float lr, float momentum,
+                                 float weightDecay) {
+    GRID_STRIDE(i, n) {
+        float d = ld(g, gdt, i) + weightDecay * ld(p, pdt, i);
+        if (buf != 0) {
+            buf[i] = momentum * buf[i] + d;
+            d = buf[i];
+        }
+        st(p, pdt, i, ld(p, pdt, i) - lr * d);
+    }
+}
