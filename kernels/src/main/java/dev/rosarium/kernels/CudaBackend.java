@@ -38,6 +38,10 @@ public final class CudaBackend implements Backend {
         "a token id outside the vocabulary", "an indexCopy row outside the destination",
         "a cross-entropy target outside the vocabulary"};
 
+    /** With {@code -Drosarium.cuda.poison=true} every new uninitialized buffer is filled with NaN, so an op
+     *  that leaves part of its output unwritten fails the parity checks. */
+    private static final boolean POISON = Boolean.getBoolean("rosarium.cuda.poison");
+
     private static CudaBackend instance;
 
     private final CudaDevice dev;
@@ -99,7 +103,11 @@ public final class CudaBackend implements Backend {
         code(dtype);
         long bytes = Shapes.numel(shape) * dtype.bytes();
         long p = dev.allocator.allocate(Math.max(bytes, 1));
-        return new Tensor(this, dtype, shape, new CudaStorage(p, Math.max(bytes, 1)), false);
+        Tensor t = new Tensor(this, dtype, shape, new CudaStorage(p, Math.max(bytes, 1)), false);
+        if (POISON && dtype.isFloating()) {
+            fill(t, Float.NaN);
+        }
+        return t;
     }
 
     private Tensor emptyLike(Tensor t) {
