@@ -117,16 +117,18 @@ public final class RosaAdapter implements LinearAdapter {
             return base.base(t, x);
         }
         Backend be = t.backend();
+        // sp_add multiplies by a dense copy of W + S; spmm keeps W and adds x S^T separately
+        Variable w = hasSparse() && impl == RosaConfig.Impl.SP_ADD
+                ? t.constant(t.track(be.csrAddDense(values.value(), rowOffs, colIdx, base.weight().value())))
+                : base.weight();
         Variable y;
-        if (hasSparse() && impl == RosaConfig.Impl.SP_ADD) {
-            Tensor dense = t.track(be.csrAddDense(values.value(), rowOffs, colIdx, base.weight().value()));
-            y = t.matmul(x, t.constant(dense), true);
-            if (base.bias() != null) {
-                y = t.add(y, base.bias());
-            }
+        if (a != null) {
+            Variable in = ctx == null || dropout == 0f ? x : t.dropout(x, dropout, ctx.randomSeed(1000 + site), 0);
+            y = t.lowRankLinear(x, w, in, a, b, scaling);
         } else {
-            y = base.base(t, x);
+            y = t.matmul(x, w, true);
         }
+        y = base.withBias(t, y);
         if (hasSparse() && impl == RosaConfig.Impl.SPMM) {
             int cols = base.inFeatures();
             Tensor x2 = x.value().reshape(-1, cols);
@@ -140,17 +142,11 @@ public final class RosaAdapter implements LinearAdapter {
             }, x, values);
             y = t.add(y, sparse);
         }
-        y = tapGradients(t, y, x);
-        if (a != null) {
-            Variable in = ctx == null || dropout == 0f ? x : t.dropout(x, dropout, ctx.randomSeed(1000 + site), 0);
-            Variable up = t.matmul(t.matmul(in, a, true), b, true);
-            y = t.add(y, scaling == 1f ? up : t.scale(up, scaling));
-        }
-        return y;
+        return tapGradients(t, y, x);
     }
 
     /**
-     * An identity on the dense path's output whose backward sees {@code dO}: it computes the sparse
+     * An identity on the layer's output whose backward sees {@code dO}: it computes the sparse
      * values' SDDMM gradient (sp_add) and feeds the gradient statistics while they are collected.
      */
     private Variable tapGradients(Tape t, Variable y, Variable x) {

@@ -183,6 +183,76 @@ public final class Tape implements AutoCloseable {
         return holder[0];
     }
 
+    /**
+     * {@code x W^T + s (in A^T) B^T} as one node: a linear layer with a low-rank update (LoRA), where
+     * {@code in} is {@code x} or a dropout of it. The low-rank product accumulates into the base
+     * product's output (GEMM with beta = 1), so neither the update nor its scaled copy is ever
+     * materialized, and only the rank-r {@code in A^T} is kept for the backward.
+     */
+    public Variable lowRankLinear(Variable x, Variable w, Variable in, Variable a, Variable b, float s) {
+        Tensor xv = x.value();
+        Tensor wv = w.value();
+        int k = xv.dim(-1);
+        int rows = xv.numelInt() / k;
+        int n = wv.dim(0);
+        int r = a.value().dim(0);
+        if (wv.rank() != 2 || wv.dim(1) != k || a.value().dim(1) != k || b.value().dim(0) != n || b.value().dim(1) != r
+                || in.value().numel() != xv.numel()) {
+            throw new IllegalArgumentException("lowRankLinear: x " + xv + ", W " + wv + ", A " + a.value() + ", B "
+                    + b.value() + " do not form a linear layer with a rank-" + r + " update");
+        }
+        int[] outShape = xv.shape();
+        outShape[outShape.length - 1] = n;
+        Tensor out = backend.zeros(xv.dtype(), outShape);
+        Tensor out2 = out.reshape(rows, n);
+        Tensor x2 = xv.reshape(rows, k);
+        Tensor in2 = in.value().reshape(rows, k);
+        backend.gemm(x2, false, wv, true, out2, 1f, 0f);
+        Tensor h = keep(backend.zeros(xv.dtype(), rows, r));
+        backend.gemm(in2, false, a.value(), true, h, 1f, 0f);
+        backend.gemm(h, false, b.value(), true, out2, s, 1f);
+        Variable[] holder = new Variable[1];
+        holder[0] = record(out, () -> {
+            Tensor dy = holder[0].grad().reshape(rows, n);
+            Tensor dx = null;
+            if (x.requiresGrad()) {
+                dx = backend.zeros(xv.dtype(), xv.shape());
+                backend.gemm(dy, false, wv, false, dx.reshape(rows, k), 1f, 0f);
+            }
+            try (Tensor g = backend.zeros(xv.dtype(), rows, r)) {
+                backend.gemm(dy, false, b.value(), false, g, 1f, 0f);
+                if (in.requiresGrad()) {
+                    if (in == x) {
+                        backend.gemm(g, false, a.value(), false, dx.reshape(rows, k), s, 1f);
+                    } else {
+                        Tensor din = backend.zeros(xv.dtype(), xv.shape());
+                        backend.gemm(g, false, a.value(), false, din.reshape(rows, k), s, 0f);
+                        push(in, din);
+                    }
+                }
+                if (a.requiresGrad()) {
+                    Tensor da = backend.zeros(a.value().dtype(), a.shape());
+                    backend.gemm(g, true, in2, false, da, s, 0f);
+                    push(a, da);
+                }
+            }
+            if (dx != null) {
+                push(x, dx);
+            }
+            if (b.requiresGrad()) {
+                Tensor db = backend.zeros(b.value().dtype(), b.shape());
+                backend.gemm(dy, true, h, false, db, s, 0f);
+                push(b, db);
+            }
+            if (w.requiresGrad()) {
+                Tensor dw = backend.zeros(wv.dtype(), wv.shape());
+                backend.gemm(dy, true, x2, false, dw, 1f, 0f);
+                push(w, dw);
+            }
+        }, x, w, in, a, b);
+        return holder[0];
+    }
+
     /** Elementwise {@code a op b}; {@code b} may be a trailing-shape broadcast (bias, per-channel scale). */
     public Variable binary(BinaryOp op, Variable a, Variable b) {
         Tensor out = backend.binary(op, a.value(), b.value());

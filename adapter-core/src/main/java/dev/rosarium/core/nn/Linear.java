@@ -60,7 +60,16 @@ public final class Linear {
 
     /** The frozen base layer alone, {@code x W^T + b}. */
     public Variable base(Tape t, Variable x) {
-        Variable y = t.matmul(x, weight, true);
+        return withBias(t, t.matmul(x, weight, true));
+    }
+
+    /** {@code x W^T + b + s (in A^T) B^T}, the base layer with a low-rank update, as one fused node. */
+    public Variable baseWithLowRank(Tape t, Variable x, Variable in, Variable a, Variable b, float s) {
+        return withBias(t, t.lowRankLinear(x, weight, in, a, b, s));
+    }
+
+    /** Adds this layer's bias, if it has one, to a product with its weight. */
+    public Variable withBias(Tape t, Variable y) {
         return bias == null ? y : t.add(y, bias);
     }
 }
