@@ -32,6 +32,8 @@ public final class CudaBackend implements Backend {
     private static final int DT_F32 = 0;
     private static final int DT_BF16 = 1;
     private static final int DT_I32 = 2;
+    /** Shared memory the row-cached SDDMM may ask for (one bf16 row of length T); Hopper allows 227 KB. */
+    private static final long SDDMM_ROW_SHARED_MAX = 96 * 1024;
     private static final int CUDA_R_32F = 0;
     private static final int CUDA_R_16BF = 14;
     private static final String[] FLAG_MEANINGS = {"", "a RoPE position outside the rotary table",
@@ -778,11 +780,16 @@ public final class CudaBackend implements Backend {
     }
 
     /** The SDDMM kernel alone, on operands already transposed to {@code (n, T)} and {@code (m, T)}. */
-    void sddmmTransposed(Tensor rowOffs, Tensor colIdx, Tensor at, Tensor bt, Tensor out) {
+    private void sddmmTransposed(Tensor rowOffs, Tensor colIdx, Tensor at, Tensor bt, Tensor out) {
         int n = at.dim(0);
         int t = at.dim(1);
-        kernels.launch("k_sddmm", dev.stream, (int) ((n * 32L + THREADS - 1) / THREADS), 1, THREADS, 1, ptr(rowOffs), ptr(colIdx),
-                ptr(at), ptr(bt), code(at), ptr(out), n, t);
+        if (at.dtype() == DType.BF16 && t % 8 == 0 && t * 2L <= SDDMM_ROW_SHARED_MAX) {
+            kernels.launchShared("k_sddmm_rows", dev.stream, n, 1, 128, 1, t * 2, ptr(rowOffs), ptr(colIdx), ptr(at), ptr(bt),
+                    ptr(out), t);
+        } else {
+            kernels.launch("k_sddmm", dev.stream, (int) ((n * 32L + THREADS - 1) / THREADS), 1, THREADS, 1, ptr(rowOffs),
+                    ptr(colIdx), ptr(at), ptr(bt), code(at), ptr(out), n, t);
+        }
     }
 
     @Override

@@ -17,6 +17,8 @@ import java.util.Map;
  */
 final class KernelModule {
     private static final int MAX_ARGS = 32;
+    /** Dynamic shared memory a block gets without raising the function's limit. */
+    private static final int DEFAULT_SHARED_LIMIT = 48 * 1024;
 
     private final CUmod_st module = new CUmod_st();
     private final Map<String, CUfunc_st> functions = new HashMap<>();
@@ -46,7 +48,13 @@ final class KernelModule {
      * Launches {@code name} on {@code stream}. Arguments: {@link Long} for pointers and 64-bit
      * integers, {@link Integer}, {@link Float}; a null pointer is {@code 0L}.
      */
-    synchronized void launch(String name, CUstream_st stream, int gridX, int gridY, int blockX, int blockY, Object... args) {
+    void launch(String name, CUstream_st stream, int gridX, int gridY, int blockX, int blockY, Object... args) {
+        launchShared(name, stream, gridX, gridY, blockX, blockY, 0, args);
+    }
+
+    /** As {@link #launch}, with {@code sharedBytes} of dynamic shared memory per block. */
+    synchronized void launchShared(String name, CUstream_st stream, int gridX, int gridY, int blockX, int blockY,
+                                   int sharedBytes, Object... args) {
         if (args.length > MAX_ARGS) {
             throw new IllegalArgumentException(name + ": more than " + MAX_ARGS + " arguments");
         }
@@ -63,7 +71,12 @@ final class KernelModule {
                 throw new IllegalArgumentException(name + ": argument " + i + " has unsupported type " + a);
             }
         }
-        CudaCheck.driver(cudart.cuLaunchKernel(function(name), gridX, gridY, 1, blockX, blockY, 1, 0, stream, argPtrs,
+        CUfunc_st f = function(name);
+        if (sharedBytes > DEFAULT_SHARED_LIMIT) {
+            CudaCheck.driver(cudart.cuFuncSetAttribute(f, cudart.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes),
+                    "cuFuncSetAttribute(" + name + ", " + sharedBytes + " bytes of shared memory)");
+        }
+        CudaCheck.driver(cudart.cuLaunchKernel(f, gridX, gridY, 1, blockX, blockY, 1, sharedBytes, stream, argPtrs,
                 (PointerPointer<?>) null), "cuLaunchKernel(" + name + ")");
     }
 }

@@ -498,32 +498,50 @@ extern "C" __global__ void k_transpose(const void* in, void* out, int dt, int ro
     }
 }
 
-// SDDMM on transposed operands: out[k] = dot(aT[i, :], bT[ci[k], :]) over T, for the non-zeros
-// (i, ci[k]) of row i. One warp per CSR row; 16-byte loads of 8 bf16 when T allows.
+// SDDMM on transposed operands, any dtype: out[k] = dot(aT[i, :], bT[ci[k], :]) over T for the
+// non-zeros (i, ci[k]) of row i; one warp per CSR row.
 extern "C" __global__ void k_sddmm(const int* ro, const int* ci, const void* aT, const void* bT, int dt, float* out,
                                    int n, int T) {
     int row = (int) (((i64) blockIdx.x * blockDim.x + threadIdx.x) >> 5);
     int lane = threadIdx.x & 31;
     if (row >= n) return;
-    const bool vec = dt == DT_BF16 && (T & 7) == 0;
     for (int k = ro[row]; k < ro[row + 1]; k++) {
         i64 ab = (i64) row * T, bb = (i64) ci[k] * T;
         float s = 0.f;
-        if (vec) {
-            const uint4* av = (const uint4*) ((const unsigned short*) aT + ab);
-            const uint4* bv = (const uint4*) ((const unsigned short*) bT + bb);
-            for (int x = lane; x < T / 8; x += 32) {
-                uint4 p = av[x], q = bv[x];
-                unsigned int pa[4] = {p.x, p.y, p.z, p.w}, qa[4] = {q.x, q.y, q.z, q.w};
-#pragma unroll
-                for (int e = 0; e < 4; e++) {
-                    s += __uint_as_float(pa[e] << 16) * __uint_as_float(qa[e] << 16);
-                    s += __uint_as_float(pa[e] & 0xffff0000u) * __uint_as_float(qa[e] & 0xffff0000u);
-                }
-            }
-        } else {
-            for (int x = lane; x < T; x += 32) s += ld(aT, dt, ab + x) * ld(bT, dt, bb + x);
+        for (int x = lane; x < T; x += 32) s += ld(aT, dt, ab + x) * ld(bT, dt, bb + x);
+        for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+        if (lane == 0) out[k] = s;
+    }
+}
+
+// The bf16 SDDMM used for training: one block per CSR row keeps that row of aT (T values) in
+// shared memory, read once; each warp takes the row's non-zeros in turn and streams the matching
+// row of bT, which stays in L2 across rows. Needs T % 8 == 0 and 2T bytes of shared memory.
+extern "C" __global__ void k_sddmm_rows(const int* ro, const int* ci, const unsigned short* aT, const unsigned short* bT,
+                                        float* out, int T) {
+    extern __shared__ uint4 arow[];
+    int row = blockIdx.x;
+    int chunks = T / 8;
+    const uint4* src = (const uint4*) (aT + (i64) row * T);
+    for (int x = threadIdx.x; x < chunks; x += blockDim.x) arow[x] = src[x];
+    __syncthreads();
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    for (int k = ro[row] + warp; k < ro[row + 1]; k += warps) {
+        const uint4* bv = (const uint4*) (bT + (i64) ci[k] * T);
+        float s0 = 0.f, s1 = 0.f;
+#pragma unroll 4
+        for (int x = lane; x < chunks; x += 32) {
+            uint4 p = arow[x], q = bv[x];
+            s0 += __uint_as_float(p.x << 16) * __uint_as_float(q.x << 16);
+            s1 += __uint_as_float(p.x & 0xffff0000u) * __uint_as_float(q.x & 0xffff0000u);
+            s0 += __uint_as_float(p.y << 16) * __uint_as_float(q.y << 16);
+            s1 += __uint_as_float(p.y & 0xffff0000u) * __uint_as_float(q.y & 0xffff0000u);
+            s0 += __uint_as_float(p.z << 16) * __uint_as_float(q.z << 16);
+            s1 += __uint_as_float(p.z & 0xffff0000u) * __uint_as_float(q.z & 0xffff0000u);
+            s0 += __uint_as_float(p.w << 16) * __uint_as_float(q.w << 16);
+            s1 += __uint_as_float(p.w & 0xffff0000u) * __uint_as_float(q.w & 0xffff0000u);
         }
+        float s = s0 + s1;
         for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
         if (lane == 0) out[k] = s;
     }

@@ -117,16 +117,17 @@ public final class RosaAdapter implements LinearAdapter {
             return base.base(t, x);
         }
         Backend be = t.backend();
-        // sp_add multiplies by a dense copy of W + S; spmm keeps W and adds x S^T separately
-        Variable w = hasSparse() && impl == RosaConfig.Impl.SP_ADD
-                ? t.constant(t.track(be.csrAddDense(values.value(), rowOffs, colIdx, base.weight().value())))
-                : base.weight();
+        // sp_add multiplies by a dense W + S, rebuilt for the backward rather than kept; spmm keeps W
+        // and adds x S^T separately
+        boolean spAdd = hasSparse() && impl == RosaConfig.Impl.SP_ADD;
         Variable y;
         if (a != null) {
             Variable in = ctx == null || dropout == 0f ? x : t.dropout(x, dropout, ctx.randomSeed(1000 + site), 0);
-            y = t.lowRankLinear(x, w, in, a, b, scaling);
+            y = spAdd ? t.lowRankLinearRebuilt(x, () -> be.csrAddDense(values.value(), rowOffs, colIdx,
+                    base.weight().value()), in, a, b, scaling) : t.lowRankLinear(x, base.weight(), in, a, b, scaling);
         } else {
-            y = t.matmul(x, w, true);
+            y = t.matmul(x, spAdd ? t.constant(t.track(be.csrAddDense(values.value(), rowOffs, colIdx,
+                    base.weight().value()))) : base.weight(), true);
         }
         y = base.withBias(t, y);
         if (hasSparse() && impl == RosaConfig.Impl.SPMM) {

@@ -14,6 +14,7 @@ import dev.rosarium.core.tensor.UnaryOp;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Reverse-mode autograd over one forward pass. Each op computes its value on the backend and, when
@@ -190,15 +191,30 @@ public final class Tape implements AutoCloseable {
      * materialized, and only the rank-r {@code in A^T} is kept for the backward.
      */
     public Variable lowRankLinear(Variable x, Variable w, Variable in, Variable a, Variable b, float s) {
+        return lowRank(x, w::value, false, w, in, a, b, s);
+    }
+
+    /**
+     * {@link #lowRankLinear} with a frozen weight built on demand ({@code W + S} for RoSA, a
+     * dequantized base): the tape builds it for the forward and again for the backward, releasing
+     * it after each use, so no step keeps a copy of every layer's weight alive.
+     */
+    public Variable lowRankLinearRebuilt(Variable x, Supplier<Tensor> weight, Variable in, Variable a, Variable b,
+                                         float s) {
+        return lowRank(x, weight, true, null, in, a, b, s);
+    }
+
+    private Variable lowRank(Variable x, Supplier<Tensor> weight, boolean rebuilt, Variable w, Variable in, Variable a,
+                             Variable b, float s) {
         Tensor xv = x.value();
-        Tensor wv = w.value();
         int k = xv.dim(-1);
         int rows = xv.numelInt() / k;
-        int n = wv.dim(0);
         int r = a.value().dim(0);
-        if (wv.rank() != 2 || wv.dim(1) != k || a.value().dim(1) != k || b.value().dim(0) != n || b.value().dim(1) != r
+        int n = b.value().dim(0);
+        Tensor wf = weight.get();
+        if (wf.rank() != 2 || wf.dim(0) != n || wf.dim(1) != k || a.value().dim(1) != k || b.value().dim(1) != r
                 || in.value().numel() != xv.numel()) {
-            throw new IllegalArgumentException("lowRankLinear: x " + xv + ", W " + wv + ", A " + a.value() + ", B "
+            throw new IllegalArgumentException("lowRankLinear: x " + xv + ", W " + wf + ", A " + a.value() + ", B "
                     + b.value() + " do not form a linear layer with a rank-" + r + " update");
         }
         int[] outShape = xv.shape();
@@ -207,7 +223,10 @@ public final class Tape implements AutoCloseable {
         Tensor out2 = out.reshape(rows, n);
         Tensor x2 = xv.reshape(rows, k);
         Tensor in2 = in.value().reshape(rows, k);
-        backend.gemm(x2, false, wv, true, out2, 1f, 0f);
+        backend.gemm(x2, false, wf, true, out2, 1f, 0f);
+        if (rebuilt) {
+            wf.close();
+        }
         Tensor h = keep(backend.zeros(xv.dtype(), rows, r));
         backend.gemm(in2, false, a.value(), true, h, 1f, 0f);
         backend.gemm(h, false, b.value(), true, out2, s, 1f);
@@ -217,7 +236,11 @@ public final class Tape implements AutoCloseable {
             Tensor dx = null;
             if (x.requiresGrad()) {
                 dx = backend.zeros(xv.dtype(), xv.shape());
-                backend.gemm(dy, false, wv, false, dx.reshape(rows, k), 1f, 0f);
+                Tensor wb = weight.get();
+                backend.gemm(dy, false, wb, false, dx.reshape(rows, k), 1f, 0f);
+                if (rebuilt) {
+                    wb.close();
+                }
             }
             try (Tensor g = backend.zeros(xv.dtype(), rows, r)) {
                 backend.gemm(dy, false, b.value(), false, g, 1f, 0f);
@@ -244,12 +267,12 @@ public final class Tape implements AutoCloseable {
                 backend.gemm(dy, true, h, false, db, s, 0f);
                 push(b, db);
             }
-            if (w.requiresGrad()) {
-                Tensor dw = backend.zeros(wv.dtype(), wv.shape());
+            if (w != null && w.requiresGrad()) {
+                Tensor dw = backend.zeros(w.value().dtype(), w.shape());
                 backend.gemm(dy, true, x2, false, dw, 1f, 0f);
                 push(w, dw);
             }
-        }, x, w, in, a, b);
+        }, w == null ? new Variable[] {x, in, a, b} : new Variable[] {x, w, in, a, b});
         return holder[0];
     }
 
