@@ -19,6 +19,7 @@ import dev.rosarium.core.tensor.DType;
 import dev.rosarium.core.tensor.Tensor;
 import dev.rosarium.kernels.CudaBackend;
 import dev.rosarium.kernels.CudaDevice;
+import dev.rosarium.kernels.OpProfile;
 
 import java.util.Arrays;
 import java.util.List;
@@ -172,6 +173,8 @@ public final class CudaTrainBench {
                 dev.synchronize();
                 if (s >= WARMUP) {
                     times[s - WARMUP] = (System.nanoTime() - t0) / 1e9;
+                } else if (s == WARMUP - 1) {
+                    OpProfile.reset();
                 }
             }
         }
@@ -182,6 +185,9 @@ public final class CudaTrainBench {
                         + "\"model_tflops\":%.1f,\"loss\":%.4f,\"device\":\"%s\"}%n", modelName, method, batch, seq, step, tokS,
                 dev.peakAllocatedBytes() / GIB, dev.peakReservedBytes() / GIB, flopsPerToken(cfg, seq, r) * tokS / 1e12,
                 loss, dev.name());
+        if (Boolean.getBoolean("rosarium.cuda.profile")) {
+            System.out.print(OpProfile.table(TIMED));
+        }
     }
 
     static void sddmm(CudaBackend be, int t, int n, int m, double density) {

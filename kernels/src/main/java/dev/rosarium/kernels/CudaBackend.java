@@ -135,7 +135,9 @@ public final class CudaBackend implements Backend {
     }
 
     private void memset(long p, long bytes) {
+        long t0 = OpProfile.begin();
         CudaCheck.runtime(cudart.cudaMemsetAsync(new DevicePointer(p), 0, bytes, dev.stream), "cudaMemsetAsync");
+        OpProfile.end("memset", t0);
     }
 
     /** Synchronizes and throws if a kernel flagged invalid input since the last check. */
@@ -282,8 +284,10 @@ public final class CudaBackend implements Backend {
         if (src.dtype() == dst.dtype()) {
             long bytes = src.numel() * src.dtype().bytes();
             if (bytes > 0 && ptr(src) != ptr(dst)) {
+                long t0 = OpProfile.begin();
                 CudaCheck.runtime(cudart.cudaMemcpyAsync(new DevicePointer(ptr(dst)), new DevicePointer(ptr(src)), bytes,
                         cudart.cudaMemcpyDeviceToDevice, dev.stream), "cudaMemcpyAsync on the device");
+                OpProfile.end("device copy", t0);
             }
         } else {
             launch("k_convert", src.numel(), ptr(src), code(src), ptr(dst), code(dst), src.numel());
@@ -343,6 +347,7 @@ public final class CudaBackend implements Backend {
                 int abType = aa.dtype() == DType.BF16 ? CUDA_R_16BF : CUDA_R_32F;
                 int cType = cc.dtype() == DType.BF16 ? CUDA_R_16BF : CUDA_R_32F;
                 // row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T
+                long t0 = OpProfile.begin();
                 CudaCheck.blas(cublas.cublasGemmStridedBatchedEx(dev.blas,
                         transB ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N, transA ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N,
                         n, m, kk, this.alpha,
@@ -350,6 +355,8 @@ public final class CudaBackend implements Backend {
                         new DevicePointer(ptr(aa)), abType, aa.dim(-1), (long) m * kk,
                         this.beta, new DevicePointer(ptr(cc)), cType, n, (long) m * n, batch,
                         cublas.CUBLAS_COMPUTE_32F, cublas.CUBLAS_GEMM_DEFAULT), "cublasGemmStridedBatchedEx");
+                OpProfile.end(Math.min(m, Math.min(n, kk)) <= 64 ? "gemm (a side <= 64)" : batch > 1 ? "gemm batched"
+                        : "gemm", t0);
             }
             if (cc != c) {
                 copy(cc, c);

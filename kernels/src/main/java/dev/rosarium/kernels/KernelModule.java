@@ -76,7 +76,9 @@ final class KernelModule {
             CudaCheck.driver(cudart.cuFuncSetAttribute(f, cudart.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes),
                     "cuFuncSetAttribute(" + name + ", " + sharedBytes + " bytes of shared memory)");
         }
+        long t0 = OpProfile.begin();
         CudaCheck.driver(cudart.cuLaunchKernel(f, gridX, gridY, 1, blockX, blockY, 1, sharedBytes, stream, argPtrs,
                 (PointerPointer<?>) null), "cuLaunchKernel(" + name + ")");
+        OpProfile.end(name, t0);
     }
 }
