@@ -300,8 +300,11 @@ public final class CudaParity {
         SparseMask mask = SparseMask.fromFlatIndices(n, m, flat);
         check("csrAddDense", dt, in -> in.be.csrAddDense(in.f(mask.nnz()), mask.rowOffsTensor(in.be),
                 mask.colIdxTensor(in.be), in.f(n, m)).toFloats());
-        check("sddmm", dt, in -> in.be.sddmm(mask.rowOffsTensor(in.be), mask.colIdxTensor(in.be), in.f(256, n),
+        check("sddmm (5%, dense GEMM + gather)", dt, in -> in.be.sddmm(mask.rowOffsTensor(in.be), mask.colIdxTensor(in.be), in.f(256, n),
                 in.f(256, m)).toFloats());
+        SparseMask sparser = SparseMask.fromFlatIndices(300, 400, randomMaskIndices(seed + 8, 300 * 400, 120));
+        check("sddmm (0.1%, gathered-dot kernel)", dt, in -> in.be.sddmm(sparser.rowOffsTensor(in.be),
+                sparser.colIdxTensor(in.be), in.f(512, 300), in.f(512, 400)).toFloats());
         check("spmm x S^T", dt, in -> in.be.spmm(in.f(mask.nnz()), mask.rowOffsTensor(in.be), mask.colIdxTensor(in.be), m,
                 in.f(50, m), false).toFloats());
         check("spmm x S", dt, in -> in.be.spmm(in.f(mask.nnz()), mask.rowOffsTensor(in.be), mask.colIdxTensor(in.be), m,

@@ -472,15 +472,29 @@ extern "C" __global__ void k_attn_bwd_scores(const float* S, const float* dP, co
 
 // ---- sparse (CSR) -------------------------------------------------------------------------
 
-// out (a copy of the dense matrix) += S, one thread per row.
-extern "C" __global__ void k_csr_add(const void* values, int vdt, const int* ro, const int* ci, void* out, int odt,
-                                     int n, int m) {
-    GRID_STRIDE(r, (i64) n) {
-        for (int k = ro[r]; k < ro[r + 1]; k++) {
-            i64 e = (i64) r * m + ci[k];
-            st(out, odt, e, ld(out, odt, e) + ld(values, vdt, k));
-        }
+// The row of non-zero k: the last r with ro[r] <= k (binary search over the n + 1 offsets).
+__device__ __forceinline__ int csr_row(const int* ro, int n, int k) {
+    int lo = 0, hi = n - 1;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) >> 1;
+        if (ro[mid] <= k) lo = mid; else hi = mid - 1;
     }
+    return lo;
+}
+
+// out (a copy of the dense matrix) += S, one thread per non-zero (columns are distinct within a row).
+extern "C" __global__ void k_csr_add(const void* values, int vdt, const int* ro, const int* ci, void* out, int odt,
+                                     int n, int m, int nnz) {
+    GRID_STRIDE(k, (i64) nnz) {
+        i64 e = (i64) csr_row(ro, n, (int) k) * m + ci[k];
+        st(out, odt, e, ld(out, odt, e) + ld(values, vdt, k));
+    }
+}
+
+// out[k] = dense[row(k), ci[k]]: samples a dense product on the mask.
+extern "C" __global__ void k_csr_gather(const int* ro, const int* ci, const float* dense, float* out, int n, int m,
+                                        int nnz) {
+    GRID_STRIDE(k, (i64) nnz) out[k] = dense[(i64) csr_row(ro, n, (int) k) * m + ci[k]];
 }
 
 // out (cols x rows) = in^T (rows x cols), 32x32 tiles through shared memory.

@@ -161,7 +161,7 @@ public final class RosaAdapter implements LinearAdapter {
         int out = base.outFeatures();
         // values is always an input, so the tap runs even where nothing upstream trains (SpA's
         // collection with r = 0: peft-rosa adds a "dummy" for the same reason)
-        return t.custom(y.value().reshape(y.shape()), (dO, grads) -> {
+        return t.tap(y, (dO, grads) -> {
             Tensor d2 = dO.reshape(-1, out);
             Tensor x2 = x.value().reshape(-1, in);
             if (stats != null) {
@@ -170,8 +170,7 @@ public final class RosaAdapter implements LinearAdapter {
             if (sddmm) {
                 grads.push(values, be.sddmm(rowOffs, colIdx, d2, x2));
             }
-            grads.push(y, be.duplicate(dO));
-        }, y, values);
+        }, values);
     }
 
     @Override

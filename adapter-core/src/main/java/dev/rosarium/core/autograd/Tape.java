@@ -113,6 +113,23 @@ public final class Tape implements AutoCloseable {
         return holder[0];
     }
 
+    /**
+     * An identity on {@code y} whose backward first shows the gradient to {@code observe} (which
+     * may push gradients to {@code observed}, e.g. a sparse weight's SDDMM) and then hands that
+     * same gradient on to {@code y} without copying it.
+     */
+    public Variable tap(Variable y, Backward observe, Variable... observed) {
+        Variable[] inputs = new Variable[observed.length + 1];
+        inputs[0] = y;
+        System.arraycopy(observed, 0, inputs, 1, observed.length);
+        Variable[] holder = new Variable[1];
+        holder[0] = record(y.value().reshape(y.shape()), () -> {
+            observe.run(holder[0].grad(), Tape::push);
+            push(y, holder[0].takeGrad());
+        }, inputs);
+        return holder[0];
+    }
+
     /** Keeps a tensor alive until the tape closes and then releases it. */
     public Tensor track(Tensor t) {
         return keep(t);
@@ -160,19 +177,19 @@ public final class Tape implements AutoCloseable {
         }
         int[] outShape = xv.shape();
         outShape[outShape.length - 1] = n;
-        Tensor out = backend.zeros(xv.dtype(), outShape);
+        Tensor out = backend.empty(xv.dtype(), outShape);
         Tensor x2 = xv.reshape(rows, k);
         backend.gemm(x2, false, wv, transW, out.reshape(rows, n), 1f, 0f);
         Variable[] holder = new Variable[1];
         holder[0] = record(out, () -> {
             Tensor dy = holder[0].grad().reshape(rows, n);
             if (x.requiresGrad()) {
-                Tensor dx = backend.zeros(xv.dtype(), xv.shape());
+                Tensor dx = backend.empty(xv.dtype(), xv.shape());
                 backend.gemm(dy, false, wv, !transW, dx.reshape(rows, k), 1f, 0f);
                 push(x, dx);
             }
             if (w.requiresGrad()) {
-                Tensor dw = backend.zeros(wv.dtype(), wv.shape());
+                Tensor dw = backend.empty(wv.dtype(), wv.shape());
                 if (transW) {
                     backend.gemm(dy, true, x2, false, dw, 1f, 0f);
                 } else {
@@ -219,7 +236,7 @@ public final class Tape implements AutoCloseable {
         }
         int[] outShape = xv.shape();
         outShape[outShape.length - 1] = n;
-        Tensor out = backend.zeros(xv.dtype(), outShape);
+        Tensor out = backend.empty(xv.dtype(), outShape);
         Tensor out2 = out.reshape(rows, n);
         Tensor x2 = xv.reshape(rows, k);
         Tensor in2 = in.value().reshape(rows, k);
@@ -227,7 +244,7 @@ public final class Tape implements AutoCloseable {
         if (rebuilt) {
             wf.close();
         }
-        Tensor h = keep(backend.zeros(xv.dtype(), rows, r));
+        Tensor h = keep(backend.empty(xv.dtype(), rows, r));
         backend.gemm(in2, false, a.value(), true, h, 1f, 0f);
         backend.gemm(h, false, b.value(), true, out2, s, 1f);
         Variable[] holder = new Variable[1];
@@ -235,26 +252,26 @@ public final class Tape implements AutoCloseable {
             Tensor dy = holder[0].grad().reshape(rows, n);
             Tensor dx = null;
             if (x.requiresGrad()) {
-                dx = backend.zeros(xv.dtype(), xv.shape());
+                dx = backend.empty(xv.dtype(), xv.shape());
                 Tensor wb = weight.get();
                 backend.gemm(dy, false, wb, false, dx.reshape(rows, k), 1f, 0f);
                 if (rebuilt) {
                     wb.close();
                 }
             }
-            try (Tensor g = backend.zeros(xv.dtype(), rows, r)) {
+            try (Tensor g = backend.empty(xv.dtype(), rows, r)) {
                 backend.gemm(dy, false, b.value(), false, g, 1f, 0f);
                 if (in.requiresGrad()) {
                     if (in == x) {
                         backend.gemm(g, false, a.value(), false, dx.reshape(rows, k), s, 1f);
                     } else {
-                        Tensor din = backend.zeros(xv.dtype(), xv.shape());
+                        Tensor din = backend.empty(xv.dtype(), xv.shape());
                         backend.gemm(g, false, a.value(), false, din.reshape(rows, k), s, 0f);
                         push(in, din);
                     }
                 }
                 if (a.requiresGrad()) {
-                    Tensor da = backend.zeros(a.value().dtype(), a.shape());
+                    Tensor da = backend.empty(a.value().dtype(), a.shape());
                     backend.gemm(g, true, in2, false, da, s, 0f);
                     push(a, da);
                 }
@@ -263,12 +280,12 @@ public final class Tape implements AutoCloseable {
                 push(x, dx);
             }
             if (b.requiresGrad()) {
-                Tensor db = backend.zeros(b.value().dtype(), b.shape());
+                Tensor db = backend.empty(b.value().dtype(), b.shape());
                 backend.gemm(dy, true, h, false, db, s, 0f);
                 push(b, db);
             }
             if (w != null && w.requiresGrad()) {
-                Tensor dw = backend.zeros(w.value().dtype(), w.shape());
+                Tensor dw = backend.empty(w.value().dtype(), w.shape());
                 backend.gemm(dy, true, x2, false, dw, 1f, 0f);
                 push(w, dw);
             }

@@ -23,6 +23,14 @@ public interface Backend {
     /** A zero-filled tensor. */
     Tensor zeros(DType dtype, int... shape);
 
+    /**
+     * A tensor with unspecified contents, for an output the caller overwrites entirely (a product
+     * with {@code beta = 0}); saves a GPU the memory pass of zeroing it. Defaults to {@link #zeros}.
+     */
+    default Tensor empty(DType dtype, int... shape) {
+        return zeros(dtype, shape);
+    }
+
     Tensor fromFloats(float[] data, DType dtype, int... shape);
 
     Tensor fromInts(int[] data, DType dtype, int... shape);
