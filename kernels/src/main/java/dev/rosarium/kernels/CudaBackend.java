@@ -21,8 +21,9 @@ import java.util.Arrays;
  * The {@link Backend} on an NVIDIA GPU: tensors in device memory from a caching allocator, every op
  * queued on one stream, matrix products through cuBLAS (bf16 or fp32 operands, fp32 accumulation),
  * everything else through NVRTC-compiled kernels (rosarium_kernels.cu). F32, BF16 and I32 tensors
- * are supported. Attention materializes the scores of one call and runs its products as batched
- * GEMMs, recomputing the probabilities in the backward from the saved log-sum-exp.
+ * are supported. Attention materializes the scores of one call (in the inputs' precision, as
+ * PyTorch's math path does; softmax statistics in fp32) and runs its products as batched GEMMs,
+ * recomputing the probabilities in the backward from the saved log-sum-exp.
  *
  * <p>Kernels that can meet invalid indices (token ids, positions, rows, targets) raise a device
  * flag instead of failing the launch; the flag is checked at the next host read, which throws.
@@ -358,8 +359,8 @@ public final class CudaBackend implements Backend {
                         new DevicePointer(ptr(aa)), abType, aa.dim(-1), (long) m * kk,
                         this.beta, new DevicePointer(ptr(cc)), cType, n, (long) m * n, batch,
                         cublas.CUBLAS_COMPUTE_32F, cublas.CUBLAS_GEMM_DEFAULT), "cublasGemmStridedBatchedEx");
-                OpProfile.end(Math.min(m, Math.min(n, kk)) <= 64 ? "gemm (a side <= 64)" : batch > 1 ? "gemm batched"
-                        : "gemm", t0);
+                OpProfile.end(batch > 1 ? "gemm batched (attention)" : Math.min(m, Math.min(n, kk)) <= 64
+                        ? "gemm (a side <= 64)" : "gemm", t0);
             }
             if (cc != c) {
                 copy(cc, c);
@@ -501,7 +502,9 @@ public final class CudaBackend implements Backend {
         int n = x.dim(-1);
         int rows = x.numelInt() / n;
         Tensor dx = emptyLike(x);
-        int grid = Math.max(1, Math.min(rows, dev.multiprocessors * 2));
+        // weight gradients need one partial row per block, so those launches cap the grid; without
+        // them every row gets its own block
+        int grid = wantWeightGrads ? Math.max(1, Math.min(rows, dev.multiprocessors * 2)) : Math.max(1, rows);
         Tensor dwPart = wantWeightGrads ? zeros(DType.F32, grid, n) : null;
         Tensor dbPart = wantWeightGrads && centered ? zeros(DType.F32, grid, n) : null;
         if (rows > 0) {
@@ -673,10 +676,10 @@ public final class CudaBackend implements Backend {
         int rowsPerBatch = dm.group() * dm.tq();
         Tensor lse = empty(DType.F32, dm.batch(), dm.hq(), dm.tq());
         try (Tensor qh = headMajor(q, dm.group()); Tensor kh = headMajor(k, 1); Tensor vh = headMajor(v, 1);
-             Tensor s = empty(DType.F32, bk, rowsPerBatch, dm.tk()); Tensor p = empty(q.dtype(), bk, rowsPerBatch, dm.tk());
+             Tensor s = empty(q.dtype(), bk, rowsPerBatch, dm.tk()); Tensor p = empty(q.dtype(), bk, rowsPerBatch, dm.tk());
              Tensor oh = empty(q.dtype(), bk, rowsPerBatch, dm.d())) {
             gemm(qh, false, kh, true, s, 1f, 0f);
-            launchRows("k_attn_softmax", dm.scoreRows(), rowThreads(dm.tk()), ptr(s), ptr(p), code(p), ptr(lse),
+            launchRows("k_attn_softmax", dm.scoreRows(), rowThreads(dm.tk()), ptr(s), code(s), ptr(p), code(p), ptr(lse),
                     ptr(keyMask), dm.hq(), dm.tq(), dm.tk(), causal ? 1 : 0, scale);
             gemm(p, false, vh, false, oh, 1f, 0f);
             return new AttentionResult(tokenMajor(oh, dm.batch(), dm.tq(), dm.hq(), dm.d()), lse);
@@ -693,7 +696,7 @@ public final class CudaBackend implements Backend {
         Tensor o = saved.out().dtype() == q.dtype() ? saved.out() : cast(saved.out(), q.dtype());
         try (Tensor qh = headMajor(q, dm.group()); Tensor kh = headMajor(k, 1); Tensor vh = headMajor(v, 1);
              Tensor doh = headMajor(g, dm.group()); Tensor delta = empty(DType.F32, dm.batch(), dm.hq(), dm.tq());
-             Tensor s = empty(DType.F32, bk, rowsPerBatch, dm.tk()); Tensor dp = empty(DType.F32, bk, rowsPerBatch, dm.tk());
+             Tensor s = empty(q.dtype(), bk, rowsPerBatch, dm.tk()); Tensor dp = empty(DType.F32, bk, rowsPerBatch, dm.tk());
              Tensor p = empty(q.dtype(), bk, rowsPerBatch, dm.tk()); Tensor ds = empty(q.dtype(), bk, rowsPerBatch, dm.tk());
              Tensor dqh = empty(q.dtype(), bk, rowsPerBatch, dm.d()); Tensor dkh = empty(q.dtype(), bk, dm.tk(), dm.d());
              Tensor dvh = empty(q.dtype(), bk, dm.tk(), dm.d())) {
@@ -702,7 +705,8 @@ public final class CudaBackend implements Backend {
             long rows = (long) dm.scoreRows();
             kernels.launch("k_attn_delta", dev.stream, (int) ((rows * 32 + THREADS - 1) / THREADS), 1, THREADS, 1, ptr(g), ptr(o),
                     code(g), ptr(delta), dm.batch(), dm.tq(), dm.hq(), dm.d());
-            launch("k_attn_bwd_scores", rows * dm.tk(), ptr(s), ptr(dp), ptr(saved.logSumExp()), ptr(delta), ptr(p), ptr(ds),
+            launch("k_attn_bwd_scores", rows * dm.tk(), ptr(s), code(s), ptr(dp), ptr(saved.logSumExp()), ptr(delta), ptr(p),
+                    ptr(ds),
                     code(p), ptr(keyMask), dm.hq(), dm.tq(), dm.tk(), causal ? 1 : 0, scale, rows);
             gemm(p, true, doh, false, dvh, 1f, 0f);
             gemm(ds, false, kh, false, dqh, 1f, 0f);

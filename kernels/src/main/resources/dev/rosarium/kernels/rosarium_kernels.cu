@@ -409,7 +409,7 @@ __device__ __forceinline__ bool attn_visible(const int* keyMask, int b, int Tq, 
 }
 
 // One block per score row (b, h, t): P = softmax(scale * S) over visible keys, lse saved.
-extern "C" __global__ void k_attn_softmax(const float* S, void* P, int pdt, float* lse, const int* keyMask, int Hq,
+extern "C" __global__ void k_attn_softmax(const void* S, int sdt, void* P, int pdt, float* lse, const int* keyMask, int Hq,
                                           int Tq, int Tk, int causal, float scale) {
     i64 r = blockIdx.x;
     int t = (int) (r % Tq);
@@ -417,7 +417,7 @@ extern "C" __global__ void k_attn_softmax(const float* S, void* P, int pdt, floa
     i64 base = r * Tk;
     float m = -INFINITY;
     for (int s = threadIdx.x; s < Tk; s += blockDim.x)
-        if (attn_visible(keyMask, b, Tq, Tk, t, s, causal)) m = fmaxf(m, S[base + s] * scale);
+        if (attn_visible(keyMask, b, Tq, Tk, t, s, causal)) m = fmaxf(m, ld(S, sdt, base + s) * scale);
     m = block_max(m);
     if (m == -INFINITY) {
         for (int s = threadIdx.x; s < Tk; s += blockDim.x) st(P, pdt, base + s, 0.f);
@@ -426,11 +426,11 @@ extern "C" __global__ void k_attn_softmax(const float* S, void* P, int pdt, floa
     }
     float sum = 0.f;
     for (int s = threadIdx.x; s < Tk; s += blockDim.x)
-        if (attn_visible(keyMask, b, Tq, Tk, t, s, causal)) sum += expf(S[base + s] * scale - m);
+        if (attn_visible(keyMask, b, Tq, Tk, t, s, causal)) sum += expf(ld(S, sdt, base + s) * scale - m);
     sum = block_sum(sum);
     float inv = 1.f / sum;
     for (int s = threadIdx.x; s < Tk; s += blockDim.x)
-        st(P, pdt, base + s, attn_visible(keyMask, b, Tq, Tk, t, s, causal) ? expf(S[base + s] * scale - m) * inv : 0.f);
+        st(P, pdt, base + s, attn_visible(keyMask, b, Tq, Tk, t, s, causal) ? expf(ld(S, sdt, base + s) * scale - m) * inv : 0.f);
     if (threadIdx.x == 0) lse[r] = m + logf(sum);
 }
 
@@ -451,7 +451,8 @@ extern "C" __global__ void k_attn_delta(const void* dO, const void* O, int dt, f
 }
 
 // From recomputed scores S and dP = dO V^T: P and dS = P * (dP - delta) * scale, masked entries 0.
-extern "C" __global__ void k_attn_bwd_scores(const float* S, const float* dP, const float* lse, const float* delta,
+// dP stays fp32: dP - delta cancels, and rounding dP first would cost the gradient its precision.
+extern "C" __global__ void k_attn_bwd_scores(const void* S, int sdt, const float* dP, const float* lse, const float* delta,
                                              void* P, void* dS, int dt, const int* keyMask, int Hq, int Tq, int Tk,
                                              int causal, float scale, i64 rows) {
     GRID_STRIDE(i, rows * Tk) {
@@ -462,7 +463,7 @@ extern "C" __global__ void k_attn_bwd_scores(const float* S, const float* dP, co
         float l = lse[r];
         float p = 0.f, g = 0.f;
         if (l != INFINITY && attn_visible(keyMask, b, Tq, Tk, t, s, causal)) {
-            p = expf(S[i] * scale - l);
+            p = expf(ld(S, sdt, i) * scale - l);
             g = p * (dP[i] - delta[r]) * scale;
         }
         st(P, dt, i, p);
