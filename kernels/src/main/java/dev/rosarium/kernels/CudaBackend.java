@@ -132,6 +132,13 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /** One warp per row, eight rows a block. */
+    private void launchWarps(String fn, int rows, Object... args) {
+        if (rows > 0) {
+            kernels.launch(fn, dev.stream, (rows + 7) / 8, 1, THREADS, 1, args);
+        }
+    }
+
     private static int rowThreads(int n) {
         return n >= 1024 ? 512 : n >= 256 ? 256 : 128;
     }
@@ -294,6 +301,13 @@ public final class CudaBackend implements Backend {
         } else {
             launch("k_convert", src.numel(), ptr(src), code(src), ptr(dst), code(dst), src.numel());
         }
+    }
+
+    @Override
+    public Tensor cast(Tensor src, DType dtype) {
+        Tensor out = empty(dtype, src.shape());
+        copy(src, out);
+        return out;
     }
 
     @Override
@@ -645,7 +659,9 @@ public final class CudaBackend implements Backend {
                     + ", v " + v);
         }
         AttnDims dm = new AttnDims(q.dim(0), q.dim(1), k.dim(1), q.dim(2), k.dim(2), q.dim(3));
-        if (k.dim(0) != dm.batch() || k.dim(3) != dm.d() || dm.hq() % dm.hkv() != 0 || dm.tq() > dm.tk()
+        if (k.dim(0) != dm.batch() || k.dim(3) != dm.d() || dm.hq() % dm.hkv() != 0 || dm.tq() > dm.tk() || dm.d() % 2 != 0
+                || q.numel() >= Integer.MAX_VALUE || k.numel() >= Integer.MAX_VALUE
+                || (long) dm.batch() * dm.hq() * dm.tq() * dm.tk() >= Integer.MAX_VALUE
                 || q.dtype() != k.dtype() || k.dtype() != v.dtype()) {
             throw new IllegalArgumentException("attention shapes do not agree: q " + q + ", k " + k + ", v " + v);
         }
@@ -659,13 +675,13 @@ public final class CudaBackend implements Backend {
         int h = x.dim(2);
         int d = x.dim(3);
         Tensor out = empty(x.dtype(), b * (h / group), group * t, d);
-        launch("k_heads_permute", x.numel(), ptr(x), ptr(out), code(x), b, t, h, d, 0);
+        launch("k_heads_permute", x.numel() / 2, ptr(x), ptr(out), code(x), b, t, h, d, 0);
         return out;
     }
 
     private Tensor tokenMajor(Tensor x, int b, int t, int h, int d) {
         Tensor out = empty(x.dtype(), b, t, h, d);
-        launch("k_heads_permute", x.numel(), ptr(x), ptr(out), code(x), b, t, h, d, 1);
+        launch("k_heads_permute", x.numel() / 2, ptr(x), ptr(out), code(x), b, t, h, d, 1);
         return out;
     }
 
@@ -679,8 +695,8 @@ public final class CudaBackend implements Backend {
              Tensor s = empty(q.dtype(), bk, rowsPerBatch, dm.tk()); Tensor p = empty(q.dtype(), bk, rowsPerBatch, dm.tk());
              Tensor oh = empty(q.dtype(), bk, rowsPerBatch, dm.d())) {
             gemm(qh, false, kh, true, s, 1f, 0f);
-            launchRows("k_attn_softmax", dm.scoreRows(), rowThreads(dm.tk()), ptr(s), code(s), ptr(p), code(p), ptr(lse),
-                    ptr(keyMask), dm.hq(), dm.tq(), dm.tk(), causal ? 1 : 0, scale);
+            launchWarps("k_attn_softmax", dm.scoreRows(), ptr(s), code(s), ptr(p), code(p), ptr(lse), ptr(keyMask), dm.hq(),
+                    dm.tq(), dm.tk(), causal ? 1 : 0, scale, dm.scoreRows());
             gemm(p, false, vh, false, oh, 1f, 0f);
             return new AttentionResult(tokenMajor(oh, dm.batch(), dm.tq(), dm.hq(), dm.d()), lse);
         }
@@ -705,9 +721,8 @@ public final class CudaBackend implements Backend {
             long rows = (long) dm.scoreRows();
             kernels.launch("k_attn_delta", dev.stream, (int) ((rows * 32 + THREADS - 1) / THREADS), 1, THREADS, 1, ptr(g), ptr(o),
                     code(g), ptr(delta), dm.batch(), dm.tq(), dm.hq(), dm.d());
-            launch("k_attn_bwd_scores", rows * dm.tk(), ptr(s), code(s), ptr(dp), ptr(saved.logSumExp()), ptr(delta), ptr(p),
-                    ptr(ds),
-                    code(p), ptr(keyMask), dm.hq(), dm.tq(), dm.tk(), causal ? 1 : 0, scale, rows);
+            launchWarps("k_attn_bwd_scores", dm.scoreRows(), ptr(s), code(s), ptr(dp), ptr(saved.logSumExp()), ptr(delta),
+                    ptr(p), ptr(ds), code(p), ptr(keyMask), dm.hq(), dm.tq(), dm.tk(), causal ? 1 : 0, scale, dm.scoreRows());
             gemm(p, true, doh, false, dvh, 1f, 0f);
             gemm(ds, false, kh, false, dqh, 1f, 0f);
             gemm(ds, true, qh, false, dkh, 1f, 0f);

@@ -379,26 +379,26 @@ extern "C" __global__ void k_ce_bwd(const void* logits, int ldt, const int* targ
 
 // ---- attention (materialized scores, batched GEMMs around these kernels) --------------------
 
-// (B, T, H, D) <-> (B, H, T, D); inverse goes from head-major back to token-major.
+// (B, T, H, D) <-> (B, H, T, D); inverse goes from head-major back to token-major. Each thread
+// moves two elements (D is even) with 32-bit index arithmetic (callers keep B*T*H*D below 2^31).
 extern "C" __global__ void k_heads_permute(const void* in, void* out, int dt, int B, int T, int H, int D, int inverse) {
-    i64 n = (i64) B * T * H * D;
-    GRID_STRIDE(i, n) {
-        int d = (int) (i % D);
-        i64 r = i / D;
-        int h, t, b;
-        if (!inverse) {  // i indexes the output (B, H, T, D)
-            t = (int) (r % T); r /= T;
-            h = (int) (r % H); b = (int) (r / H);
-            i64 src = (((i64) b * T + t) * H + h) * D + d;
-            if (dt == DT_BF16) ((unsigned short*) out)[i] = ((const unsigned short*) in)[src];
-            else ((float*) out)[i] = ((const float*) in)[src];
-        } else {  // i indexes the output (B, T, H, D)
-            h = (int) (r % H); r /= H;
-            t = (int) (r % T); b = (int) (r / T);
-            i64 src = (((i64) b * H + h) * T + t) * D + d;
-            if (dt == DT_BF16) ((unsigned short*) out)[i] = ((const unsigned short*) in)[src];
-            else ((float*) out)[i] = ((const float*) in)[src];
+    int half = D >> 1;
+    int n = B * T * H * half;
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x) {
+        int d = (i % half) * 2;
+        int r = i / half;
+        int src, dst = r * D + d;
+        if (!inverse) {  // r indexes the output rows (B, H, T)
+            int t = r % T; r /= T;
+            int h = r % H, b = r / H;
+            src = ((b * T + t) * H + h) * D + d;
+        } else {  // r indexes the output rows (B, T, H)
+            int h = r % H; r /= H;
+            int t = r % T, b = r / T;
+            src = ((b * H + h) * T + t) * D + d;
         }
+        if (dt == DT_BF16) ((unsigned int*) out)[dst >> 1] = ((const unsigned int*) in)[src >> 1];
+        else ((float2*) out)[dst >> 1] = ((const float2*) in)[src >> 1];
     }
 }
 
@@ -408,30 +408,54 @@ __device__ __forceinline__ bool attn_visible(const int* keyMask, int b, int Tq, 
     return keyMask == 0 || keyMask[(i64) b * Tk + s] != 0;
 }
 
-// One block per score row (b, h, t): P = softmax(scale * S) over visible keys, lse saved.
+// Scores each lane keeps in registers; longer rows are re-read from memory.
+#define ATTN_CACHE 32
+
+// One warp per score row r = (b, h, t): P = softmax(scale * S) over visible keys, lse saved. Keys
+// s = lane + 32 j; rows up to 32 * ATTN_CACHE keys are read once and held in registers.
 extern "C" __global__ void k_attn_softmax(const void* S, int sdt, void* P, int pdt, float* lse, const int* keyMask, int Hq,
-                                          int Tq, int Tk, int causal, float scale) {
-    i64 r = blockIdx.x;
-    int t = (int) (r % Tq);
-    int b = (int) (r / ((i64) Hq * Tq));
-    i64 base = r * Tk;
+                                          int Tq, int Tk, int causal, float scale, int rows) {
+    int r = (int) (((i64) blockIdx.x * blockDim.x + threadIdx.x) >> 5);
+    int lane = threadIdx.x & 31;
+    if (r >= rows) return;
+    int t = r % Tq;
+    int b = r / (Hq * Tq);
+    i64 base = (i64) r * Tk;
+    float v[ATTN_CACHE];
     float m = -INFINITY;
-    for (int s = threadIdx.x; s < Tk; s += blockDim.x)
+#pragma unroll
+    for (int j = 0; j < ATTN_CACHE; j++) {
+        int s = lane + 32 * j;
+        v[j] = -INFINITY;
+        if (s < Tk && attn_visible(keyMask, b, Tq, Tk, t, s, causal)) v[j] = ld(S, sdt, base + s) * scale;
+        m = fmaxf(m, v[j]);
+    }
+    for (int s = lane + 32 * ATTN_CACHE; s < Tk; s += 32)
         if (attn_visible(keyMask, b, Tq, Tk, t, s, causal)) m = fmaxf(m, ld(S, sdt, base + s) * scale);
-    m = block_max(m);
+    for (int o = 16; o > 0; o >>= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
     if (m == -INFINITY) {
-        for (int s = threadIdx.x; s < Tk; s += blockDim.x) st(P, pdt, base + s, 0.f);
-        if (threadIdx.x == 0) lse[r] = INFINITY;
+        for (int s = lane; s < Tk; s += 32) st(P, pdt, base + s, 0.f);
+        if (lane == 0) lse[r] = INFINITY;
         return;
     }
     float sum = 0.f;
-    for (int s = threadIdx.x; s < Tk; s += blockDim.x)
+#pragma unroll
+    for (int j = 0; j < ATTN_CACHE; j++) {
+        v[j] = expf(v[j] - m);  // exp(-inf) = 0 for hidden and absent keys
+        sum += v[j];
+    }
+    for (int s = lane + 32 * ATTN_CACHE; s < Tk; s += 32)
         if (attn_visible(keyMask, b, Tq, Tk, t, s, causal)) sum += expf(ld(S, sdt, base + s) * scale - m);
-    sum = block_sum(sum);
+    for (int o = 16; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
     float inv = 1.f / sum;
-    for (int s = threadIdx.x; s < Tk; s += blockDim.x)
+#pragma unroll
+    for (int j = 0; j < ATTN_CACHE; j++) {
+        int s = lane + 32 * j;
+        if (s < Tk) st(P, pdt, base + s, v[j] * inv);
+    }
+    for (int s = lane + 32 * ATTN_CACHE; s < Tk; s += 32)
         st(P, pdt, base + s, attn_visible(keyMask, b, Tq, Tk, t, s, causal) ? expf(ld(S, sdt, base + s) * scale - m) * inv : 0.f);
-    if (threadIdx.x == 0) lse[r] = m + logf(sum);
+    if (lane == 0) lse[r] = m + logf(sum);
 }
 
 // delta[(b, h, t)] = dot(dOut[b, t, h, :], out[b, t, h, :]); one warp per row.
@@ -450,24 +474,28 @@ extern "C" __global__ void k_attn_delta(const void* dO, const void* O, int dt, f
     }
 }
 
-// From recomputed scores S and dP = dO V^T: P and dS = P * (dP - delta) * scale, masked entries 0.
-// dP stays fp32: dP - delta cancels, and rounding dP first would cost the gradient its precision.
+// From recomputed scores S and dP = dO V^T: P and dS = P * (dP - delta) * scale, masked entries 0;
+// one warp per score row. dP stays fp32: dP - delta cancels, and rounding dP first would cost the
+// gradient its precision.
 extern "C" __global__ void k_attn_bwd_scores(const void* S, int sdt, const float* dP, const float* lse, const float* delta,
                                              void* P, void* dS, int dt, const int* keyMask, int Hq, int Tq, int Tk,
-                                             int causal, float scale, i64 rows) {
-    GRID_STRIDE(i, rows * Tk) {
-        int s = (int) (i % Tk);
-        i64 r = i / Tk;
-        int t = (int) (r % Tq);
-        int b = (int) (r / ((i64) Hq * Tq));
-        float l = lse[r];
+                                             int causal, float scale, int rows) {
+    int r = (int) (((i64) blockIdx.x * blockDim.x + threadIdx.x) >> 5);
+    int lane = threadIdx.x & 31;
+    if (r >= rows) return;
+    int t = r % Tq;
+    int b = r / (Hq * Tq);
+    i64 base = (i64) r * Tk;
+    float l = lse[r];
+    float dl = delta[r];
+    for (int s = lane; s < Tk; s += 32) {
         float p = 0.f, g = 0.f;
         if (l != INFINITY && attn_visible(keyMask, b, Tq, Tk, t, s, causal)) {
-            p = expf(ld(S, sdt, i) * scale - l);
-            g = p * (dP[i] - delta[r]) * scale;
+            p = expf(ld(S, sdt, base + s) * scale - l);
+            g = p * (dP[base + s] - dl) * scale;
         }
-        st(P, dt, i, p);
-        st(dS, dt, i, g);
+        st(P, dt, base + s, p);
+        st(dS, dt, base + s, g);
     }
 }
 
