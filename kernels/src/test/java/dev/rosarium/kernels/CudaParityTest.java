@@ -1,7 +1,7 @@
 package dev.rosarium.kernels;
 
 import dev.rosarium.core.tensor.DType;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -12,10 +12,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Every CUDA op and a short LoRA/RoSA training run against the CPU backend; skipped without a GPU. */
 class CudaParityTest {
-    private static CudaParity parity;
+    private CudaParity parity;
 
-    @BeforeAll
-    static void gpu() {
+    @BeforeEach
+    void gpu() {
         CudaProbe.Result probe = CudaProbe.probe();
         assumeTrue(probe.available(), "no CUDA device: " + probe.reason());
         parity = new CudaParity(CudaBackend.get(), System.nanoTime());
