@@ -143,6 +143,11 @@ public final class CudaBackend implements Backend {
         return n >= 1024 ? 512 : n >= 256 ? 256 : 128;
     }
 
+    /** Both bf16 with counts of whole 16-byte vectors (buffers are 512-byte aligned): the vector kernels apply. */
+    private static boolean bf16x8(Tensor a, Tensor b) {
+        return a.dtype() == DType.BF16 && b.dtype() == DType.BF16 && a.numel() % 8 == 0 && b.numel() % 8 == 0;
+    }
+
     private void memset(long p, long bytes) {
         long t0 = OpProfile.begin();
         CudaCheck.runtime(cudart.cudaMemsetAsync(new DevicePointer(p), 0, bytes, dev.stream), "cudaMemsetAsync");
@@ -405,6 +410,10 @@ public final class CudaBackend implements Backend {
                     + Shapes.str(as));
         }
         Tensor out = emptyLike(a);
+        if (bf16x8(a, b)) {
+            launch("k_binary_bf16x8", a.numel() / 8, op.ordinal(), ptr(a), ptr(b), ptr(out), a.numel() / 8, b.numel() / 8);
+            return out;
+        }
         launch("k_binary", a.numel(), op.ordinal(), ptr(a), code(a), ptr(b), code(b), ptr(out), code(out), a.numel(),
                 b.numel());
         return out;
@@ -422,12 +431,20 @@ public final class CudaBackend implements Backend {
         if (x.numel() != y.numel()) {
             throw new IllegalArgumentException("axpy " + x + " into " + y + ": element counts differ");
         }
+        if (bf16x8(x, y)) {
+            launch("k_axpy_bf16x8", x.numel() / 8, ptr(x), ptr(y), x.numel() / 8, alpha);
+            return;
+        }
         launch("k_axpy", x.numel(), ptr(x), code(x), ptr(y), code(y), x.numel(), alpha);
     }
 
     @Override
     public Tensor unary(UnaryOp op, Tensor x) {
         Tensor out = emptyLike(x);
+        if (bf16x8(x, x)) {
+            launch("k_unary_bf16x8", x.numel() / 8, op.ordinal(), ptr(x), ptr(out), x.numel() / 8);
+            return out;
+        }
         launch("k_unary", x.numel(), op.ordinal(), ptr(x), code(x), ptr(out), code(out), x.numel());
         return out;
     }
@@ -435,6 +452,10 @@ public final class CudaBackend implements Backend {
     @Override
     public Tensor unaryBackward(UnaryOp op, Tensor x, Tensor dy) {
         Tensor out = emptyLike(x);
+        if (bf16x8(x, dy)) {
+            launch("k_unary_bwd_bf16x8", x.numel() / 8, op.ordinal(), ptr(x), ptr(dy), ptr(out), x.numel() / 8);
+            return out;
+        }
         launch("k_unary_bwd", x.numel(), op.ordinal(), ptr(x), code(x), ptr(dy), code(dy), ptr(out), code(out), x.numel());
         return out;
     }
@@ -781,9 +802,9 @@ public final class CudaBackend implements Backend {
     public Tensor csrAddDense(Tensor values, Tensor rowOffs, Tensor colIdx, Tensor dense) {
         int n = dense.dim(0);
         checkCsr(rowOffs, colIdx, values.numel(), n);
-        Tensor out = duplicate(dense);
-        launch("k_csr_add", values.numel(), ptr(values), code(values), ptr(rowOffs), ptr(colIdx), ptr(out), code(out), n,
-                dense.dim(1), values.numelInt());
+        Tensor out = emptyLike(dense);
+        launchRows("k_csr_add", n, 256, ptr(dense), ptr(values), code(values), ptr(rowOffs), ptr(colIdx), ptr(out), code(out),
+                dense.dim(1));
         return out;
     }
 

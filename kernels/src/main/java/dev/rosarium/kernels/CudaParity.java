@@ -213,6 +213,18 @@ public final class CudaParity {
                 return in.be.binary(op, a, b).toFloats();
             });
         }
+        for (BinaryOp op : BinaryOp.values()) {
+            check("binary " + op + ", whole 16-byte vectors, broadcast", dt, in -> {
+                Tensor a = in.f(6, 128);
+                Tensor b = op == BinaryOp.DIV ? in.be.fromFloats(randoms(in.next++, 128, 0.5f, 2f), in.dt, 128) : in.f(128);
+                return in.be.binary(op, a, b).toFloats();
+            });
+        }
+        check("axpy, whole 16-byte vectors", dt, in -> {
+            Tensor y = in.f(4096);
+            in.be.axpy(-0.7f, in.f(4096), y);
+            return y.toFloats();
+        });
         check("scale", dt, in -> in.be.scale(in.f(1000), -1.7f).toFloats());
         check("axpy", dt, in -> {
             Tensor y = in.f(999);

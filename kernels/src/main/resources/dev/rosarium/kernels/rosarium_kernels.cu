@@ -166,6 +166,68 @@ extern "C" __global__ void k_swiglu(const void* g, const void* u, void* o, int d
     }
 }
 
+// ---- elementwise on bf16, eight elements (16 bytes) a thread ----------------------------------
+// Used when every operand is bf16 and the counts are multiples of 8 (the common training case).
+
+__device__ __forceinline__ void unpack8(uint4 u, float f[8]) {
+    unsigned int w[4] = {u.x, u.y, u.z, u.w};
+#pragma unroll
+    for (int e = 0; e < 4; e++) {
+        f[2 * e] = __uint_as_float(w[e] << 16);
+        f[2 * e + 1] = __uint_as_float(w[e] & 0xffff0000u);
+    }
+}
+
+__device__ __forceinline__ uint4 pack8(const float f[8]) {
+    unsigned int w[4];
+#pragma unroll
+    for (int e = 0; e < 4; e++) w[e] = (unsigned int) f2bf(f[2 * e]) | ((unsigned int) f2bf(f[2 * e + 1]) << 16);
+    return make_uint4(w[0], w[1], w[2], w[3]);
+}
+
+extern "C" __global__ void k_binary_bf16x8(int op, const uint4* a, const uint4* b, uint4* o, i64 n8, i64 nb8) {
+    GRID_STRIDE(i, n8) {
+        float u[8], w[8], r[8];
+        unpack8(a[i], u);
+        unpack8(b[nb8 == n8 ? i : i % nb8], w);
+#pragma unroll
+        for (int e = 0; e < 8; e++) r[e] = op == 0 ? u[e] + w[e] : op == 1 ? u[e] - w[e] : op == 2 ? u[e] * w[e] : u[e] / w[e];
+        o[i] = pack8(r);
+    }
+}
+
+extern "C" __global__ void k_axpy_bf16x8(const uint4* x, uint4* y, i64 n8, float alpha) {
+    GRID_STRIDE(i, n8) {
+        float u[8], w[8];
+        unpack8(x[i], u);
+        unpack8(y[i], w);
+#pragma unroll
+        for (int e = 0; e < 8; e++) w[e] = w[e] + alpha * u[e];
+        y[i] = pack8(w);
+    }
+}
+
+extern "C" __global__ void k_unary_bf16x8(int op, const uint4* x, uint4* o, i64 n8) {
+    GRID_STRIDE(i, n8) {
+        float u[8];
+        unpack8(x[i], u);
+#pragma unroll
+        for (int e = 0; e < 8; e++) u[e] = unary_value(op, u[e]);
+        o[i] = pack8(u);
+    }
+}
+
+extern "C" __global__ void k_unary_bwd_bf16x8(int op, const uint4* x, const uint4* dy, uint4* o, i64 n8) {
+    GRID_STRIDE(i, n8) {
+        float u[8], g[8];
+        unpack8(x[i], u);
+        unpack8(dy[i], g);
+#pragma unroll
+        for (int e = 0; e < 8; e++) g[e] = g[e] * unary_derivative(op, u[e]);
+        o[i] = pack8(g);
+    }
+}
+
 // ---- reductions ---------------------------------------------------------------------------
 
 // Column sums over rows, one thread per column, accumulated in double.
@@ -511,12 +573,23 @@ __device__ __forceinline__ int csr_row(const int* ro, int n, int k) {
     return lo;
 }
 
-// out (a copy of the dense matrix) += S, one thread per non-zero (columns are distinct within a row).
-extern "C" __global__ void k_csr_add(const void* values, int vdt, const int* ro, const int* ci, void* out, int odt,
-                                     int n, int m, int nnz) {
-    GRID_STRIDE(k, (i64) nnz) {
-        i64 e = (i64) csr_row(ro, n, (int) k) * m + ci[k];
-        st(out, odt, e, ld(out, odt, e) + ld(values, vdt, k));
+// out = dense + S in one pass: a block per row copies the dense row (16-byte moves for bf16 rows
+// of a multiple of 8) and then adds that row's non-zeros (columns are distinct within a row).
+extern "C" __global__ void k_csr_add(const void* dense, const void* values, int vdt, const int* ro, const int* ci,
+                                     void* out, int dt, int m) {
+    int r = blockIdx.x;
+    i64 base = (i64) r * m;
+    if (dt == DT_BF16 && (m & 7) == 0) {
+        const uint4* src = (const uint4*) ((const unsigned short*) dense + base);
+        uint4* dst = (uint4*) ((unsigned short*) out + base);
+        for (int x = threadIdx.x; x < m / 8; x += blockDim.x) dst[x] = src[x];
+    } else {
+        for (int x = threadIdx.x; x < m; x += blockDim.x) st(out, dt, base + x, ld(dense, dt, base + x));
+    }
+    __syncthreads();
+    for (int k = ro[r] + threadIdx.x; k < ro[r + 1]; k += blockDim.x) {
+        i64 e = base + ci[k];
+        st(out, dt, e, ld(out, dt, e) + ld(values, vdt, k));
     }
 }
 

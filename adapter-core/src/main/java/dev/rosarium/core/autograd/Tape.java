@@ -240,30 +240,26 @@ public final class Tape implements AutoCloseable {
         Tensor out2 = out.reshape(rows, n);
         Tensor x2 = xv.reshape(rows, k);
         Tensor in2 = in.value().reshape(rows, k);
-        backend.gemm(x2, false, wf, true, out2, 1f, 0f);
+        // the thin update is written first and the base product adds onto it (beta = 1): reading C
+        // hides under a compute-bound GEMM, where a thin GEMM adding onto the base would pay it
+        Tensor h = keep(backend.empty(xv.dtype(), rows, r));
+        backend.gemm(in2, false, a.value(), true, h, 1f, 0f);
+        backend.gemm(h, false, b.value(), true, out2, s, 0f);
+        backend.gemm(x2, false, wf, true, out2, 1f, 1f);
         if (rebuilt) {
             wf.close();
         }
-        Tensor h = keep(backend.empty(xv.dtype(), rows, r));
-        backend.gemm(in2, false, a.value(), true, h, 1f, 0f);
-        backend.gemm(h, false, b.value(), true, out2, s, 1f);
         Variable[] holder = new Variable[1];
         holder[0] = record(out, () -> {
             Tensor dy = holder[0].grad().reshape(rows, n);
-            Tensor dx = null;
-            if (x.requiresGrad()) {
-                dx = backend.empty(xv.dtype(), xv.shape());
-                Tensor wb = weight.get();
-                backend.gemm(dy, false, wb, false, dx.reshape(rows, k), 1f, 0f);
-                if (rebuilt) {
-                    wb.close();
-                }
-            }
+            Tensor dx = x.requiresGrad() ? backend.empty(xv.dtype(), xv.shape()) : null;
+            float dxBeta = 0f;
             try (Tensor g = backend.empty(xv.dtype(), rows, r)) {
                 backend.gemm(dy, false, b.value(), false, g, 1f, 0f);
                 if (in.requiresGrad()) {
                     if (in == x) {
-                        backend.gemm(g, false, a.value(), false, dx.reshape(rows, k), s, 1f);
+                        backend.gemm(g, false, a.value(), false, dx.reshape(rows, k), s, 0f);
+                        dxBeta = 1f;
                     } else {
                         Tensor din = backend.empty(xv.dtype(), xv.shape());
                         backend.gemm(g, false, a.value(), false, din.reshape(rows, k), s, 0f);
@@ -277,6 +273,11 @@ public final class Tape implements AutoCloseable {
                 }
             }
             if (dx != null) {
+                Tensor wb = weight.get();
+                backend.gemm(dy, false, wb, false, dx.reshape(rows, k), 1f, dxBeta);
+                if (rebuilt) {
+                    wb.close();
+                }
                 push(x, dx);
             }
             if (b.requiresGrad()) {
