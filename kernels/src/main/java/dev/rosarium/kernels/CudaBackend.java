@@ -808,6 +808,26 @@ public final class CudaBackend implements Backend {
         return out;
     }
 
+    @Override
+    public void csrAddInPlace(Tensor values, Tensor rowOffs, Tensor colIdx, Tensor dense, Tensor saved) {
+        int n = dense.dim(0);
+        checkCsr(rowOffs, colIdx, values.numel(), n);
+        if (saved.numel() != values.numel() || saved.dtype() != dense.dtype()) {
+            throw new IllegalArgumentException("csrAddInPlace: " + saved + " cannot hold " + values.numel()
+                    + " elements of " + dense);
+        }
+        launch("k_csr_add_inplace", values.numel(), ptr(values), code(values), ptr(rowOffs), ptr(colIdx), ptr(dense),
+                ptr(saved), code(dense), n, dense.dim(1), values.numelInt());
+    }
+
+    @Override
+    public void csrRestore(Tensor saved, Tensor rowOffs, Tensor colIdx, Tensor dense) {
+        int n = dense.dim(0);
+        checkCsr(rowOffs, colIdx, saved.numel(), n);
+        launch("k_csr_restore", saved.numel(), ptr(saved), ptr(rowOffs), ptr(colIdx), ptr(dense), code(dense), n,
+                dense.dim(1), saved.numelInt());
+    }
+
     private Tensor transposed(Tensor x) {
         int rows = x.dim(0);
         int cols = x.dim(1);

@@ -312,6 +312,23 @@ public final class CudaParity {
         SparseMask mask = SparseMask.fromFlatIndices(n, m, flat);
         check("csrAddDense", dt, in -> in.be.csrAddDense(in.f(mask.nnz()), mask.rowOffsTensor(in.be),
                 mask.colIdxTensor(in.be), in.f(n, m)).toFloats());
+        check("csrAddInPlace, then csrRestore", dt, in -> {
+            Tensor w = in.f(n, m);
+            Tensor before = in.be.duplicate(w);
+            Tensor saved = in.be.zeros(in.dt, mask.nnz());
+            Tensor vals = in.f(mask.nnz());
+            in.be.csrAddInPlace(vals, mask.rowOffsTensor(in.be), mask.colIdxTensor(in.be), w, saved);
+            float[] added = w.toFloats();
+            in.be.csrRestore(saved, mask.rowOffsTensor(in.be), mask.colIdxTensor(in.be), w);
+            float[] restored = w.toFloats();
+            float[] orig = before.toFloats();
+            for (int e = 0; e < orig.length; e++) {
+                if (Float.floatToIntBits(restored[e]) != Float.floatToIntBits(orig[e])) {
+                    return new float[] {Float.NaN}; // a restore must be exact
+                }
+            }
+            return cat(in.be.fromFloats(added, in.dt, added.length), saved);
+        });
         check("sddmm (5%, dense GEMM + gather)", dt, in -> in.be.sddmm(mask.rowOffsTensor(in.be), mask.colIdxTensor(in.be), in.f(256, n),
                 in.f(256, m)).toFloats());
         SparseMask sparser = SparseMask.fromFlatIndices(300, 400, randomMaskIndices(seed + 8, 300 * 400, 120));

@@ -593,6 +593,23 @@ extern "C" __global__ void k_csr_add(const void* dense, const void* values, int 
     }
 }
 
+// dense += S in place at the non-zeros, saving what it overwrites; one thread per non-zero.
+extern "C" __global__ void k_csr_add_inplace(const void* values, int vdt, const int* ro, const int* ci, void* dense,
+                                             void* saved, int dt, int n, int m, int nnz) {
+    GRID_STRIDE(k, (i64) nnz) {
+        i64 e = (i64) csr_row(ro, n, (int) k) * m + ci[k];
+        float w = ld(dense, dt, e);
+        st(saved, dt, k, w);
+        st(dense, dt, e, w + ld(values, vdt, k));
+    }
+}
+
+// Puts the saved elements back (a bf16 -> fp32 -> bf16 round trip is exact).
+extern "C" __global__ void k_csr_restore(const void* saved, const int* ro, const int* ci, void* dense, int dt, int n,
+                                         int m, int nnz) {
+    GRID_STRIDE(k, (i64) nnz) st(dense, dt, (i64) csr_row(ro, n, (int) k) * m + ci[k], ld(saved, dt, k));
+}
+
 // out[k] = dense[row(k), ci[k]]: samples a dense product on the mask.
 extern "C" __global__ void k_csr_gather(const int* ro, const int* ci, const float* dense, float* out, int n, int m,
                                         int nnz) {

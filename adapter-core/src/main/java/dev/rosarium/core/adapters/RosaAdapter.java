@@ -117,14 +117,15 @@ public final class RosaAdapter implements LinearAdapter {
             return base.base(t, x);
         }
         Backend be = t.backend();
-        // sp_add multiplies by a dense W + S, rebuilt for the backward rather than kept; spmm keeps W
-        // and adds x S^T separately
+        // sp_add multiplies by W + S: S is added into W in place around each product that reads it
+        // and W restored exactly afterwards, so no dense copy is made or kept; spmm keeps W and adds
+        // x S^T separately
         boolean spAdd = hasSparse() && impl == RosaConfig.Impl.SP_ADD;
         Variable y;
         if (a != null) {
             Variable in = ctx == null || dropout == 0f ? x : t.dropout(x, dropout, ctx.randomSeed(1000 + site), 0);
-            y = spAdd ? t.lowRankLinearRebuilt(x, () -> be.csrAddDense(values.value(), rowOffs, colIdx,
-                    base.weight().value()), in, a, b, scaling) : t.lowRankLinear(x, base.weight(), in, a, b, scaling);
+            y = spAdd ? t.lowRankLinear(x, withSparse(be), in, a, b, scaling)
+                    : t.lowRankLinear(x, base.weight(), in, a, b, scaling);
         } else {
             y = t.matmul(x, spAdd ? t.constant(t.track(be.csrAddDense(values.value(), rowOffs, colIdx,
                     base.weight().value()))) : base.weight(), true);
@@ -144,6 +145,28 @@ public final class RosaAdapter implements LinearAdapter {
             y = t.add(y, sparse);
         }
         return tapGradients(t, y, x);
+    }
+
+    /** The base weight with S added in place while a product reads it, restored bit-exactly after. */
+    private Tape.TransientWeight withSparse(Backend be) {
+        return new Tape.TransientWeight() {
+            private Tensor saved;
+
+            @Override
+            public Tensor acquire() {
+                Tensor w = base.weight().value();
+                saved = be.empty(w.dtype(), mask.nnz());
+                be.csrAddInPlace(values.value(), rowOffs, colIdx, w, saved);
+                return w;
+            }
+
+            @Override
+            public void release(Tensor w) {
+                be.csrRestore(saved, rowOffs, colIdx, w);
+                saved.close();
+                saved = null;
+            }
+        };
     }
 
     /**

@@ -14,7 +14,6 @@ import dev.rosarium.core.tensor.UnaryOp;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * Reverse-mode autograd over one forward pass. Each op computes its value on the backend and, when
@@ -208,27 +207,44 @@ public final class Tape implements AutoCloseable {
      * materialized, and only the rank-r {@code in A^T} is kept for the backward.
      */
     public Variable lowRankLinear(Variable x, Variable w, Variable in, Variable a, Variable b, float s) {
-        return lowRank(x, w::value, false, w, in, a, b, s);
+        return lowRank(x, new TransientWeight() {
+            @Override
+            public Tensor acquire() {
+                return w.value();
+            }
+
+            @Override
+            public void release(Tensor weight) {
+            }
+        }, w, in, a, b, s);
     }
 
     /**
-     * {@link #lowRankLinear} with a frozen weight built on demand ({@code W + S} for RoSA, a
-     * dequantized base): the tape builds it for the forward and again for the backward, releasing
-     * it after each use, so no step keeps a copy of every layer's weight alive.
+     * A frozen weight that exists in its used form only while a product reads it: {@code W + S}
+     * applied in place for RoSA, a dequantized base. Acquire and release come in pairs, never nested.
      */
-    public Variable lowRankLinearRebuilt(Variable x, Supplier<Tensor> weight, Variable in, Variable a, Variable b,
-                                         float s) {
-        return lowRank(x, weight, true, null, in, a, b, s);
+    public interface TransientWeight {
+        Tensor acquire();
+
+        void release(Tensor weight);
     }
 
-    private Variable lowRank(Variable x, Supplier<Tensor> weight, boolean rebuilt, Variable w, Variable in, Variable a,
-                             Variable b, float s) {
+    /**
+     * {@link #lowRankLinear} with a transient frozen weight, acquired for the forward product and
+     * again for the backward's, and released after each, so no step keeps it alive in between.
+     */
+    public Variable lowRankLinear(Variable x, TransientWeight weight, Variable in, Variable a, Variable b, float s) {
+        return lowRank(x, weight, null, in, a, b, s);
+    }
+
+    private Variable lowRank(Variable x, TransientWeight weight, Variable w, Variable in, Variable a, Variable b,
+                             float s) {
         Tensor xv = x.value();
         int k = xv.dim(-1);
         int rows = xv.numelInt() / k;
         int r = a.value().dim(0);
         int n = b.value().dim(0);
-        Tensor wf = weight.get();
+        Tensor wf = weight.acquire();
         if (wf.rank() != 2 || wf.dim(0) != n || wf.dim(1) != k || a.value().dim(1) != k || b.value().dim(1) != r
                 || in.value().numel() != xv.numel()) {
             throw new IllegalArgumentException("lowRankLinear: x " + xv + ", W " + wf + ", A " + a.value() + ", B "
@@ -246,9 +262,7 @@ public final class Tape implements AutoCloseable {
         backend.gemm(in2, false, a.value(), true, h, 1f, 0f);
         backend.gemm(h, false, b.value(), true, out2, s, 0f);
         backend.gemm(x2, false, wf, true, out2, 1f, 1f);
-        if (rebuilt) {
-            wf.close();
-        }
+        weight.release(wf);
         Variable[] holder = new Variable[1];
         holder[0] = record(out, () -> {
             Tensor dy = holder[0].grad().reshape(rows, n);
@@ -273,11 +287,9 @@ public final class Tape implements AutoCloseable {
                 }
             }
             if (dx != null) {
-                Tensor wb = weight.get();
+                Tensor wb = weight.acquire();
                 backend.gemm(dy, false, wb, false, dx.reshape(rows, k), 1f, dxBeta);
-                if (rebuilt) {
-                    wb.close();
-                }
+                weight.release(wb);
                 push(x, dx);
             }
             if (b.requiresGrad()) {

@@ -872,6 +872,45 @@ public final class CpuBackend implements Backend {
         return finish(out);
     }
 
+    @Override
+    public void csrAddInPlace(Tensor values, Tensor rowOffs, Tensor colIdx, Tensor dense, Tensor saved) {
+        int n = dense.dim(0);
+        int m = dense.dim(1);
+        int[] ro = i(rowOffs);
+        int[] ci = i(colIdx);
+        float[] v = f(values);
+        float[] d = f(dense);
+        float[] sv = f(saved);
+        checkCsr(ro, ci, v.length, n, m);
+        if (sv.length != v.length) {
+            throw new IllegalArgumentException("csrAddInPlace: " + saved + " cannot hold " + v.length + " elements");
+        }
+        DType dt = dense.dtype();
+        for (int r = 0; r < n; r++) {
+            for (int k = ro[r]; k < ro[r + 1]; k++) {
+                int e = r * m + ci[k];
+                sv[k] = d[e];
+                d[e] = LowPrecision.round(d[e] + v[k], dt);
+            }
+        }
+    }
+
+    @Override
+    public void csrRestore(Tensor saved, Tensor rowOffs, Tensor colIdx, Tensor dense) {
+        int n = dense.dim(0);
+        int m = dense.dim(1);
+        int[] ro = i(rowOffs);
+        int[] ci = i(colIdx);
+        float[] sv = f(saved);
+        float[] d = f(dense);
+        checkCsr(ro, ci, sv.length, n, m);
+        for (int r = 0; r < n; r++) {
+            for (int k = ro[r]; k < ro[r + 1]; k++) {
+                d[r * m + ci[k]] = sv[k];
+            }
+        }
+    }
+
     private static void checkCsr(int[] ro, int[] ci, int nnz, int n, int m) {
         if (ro.length != n + 1 || ro[0] != 0 || ro[n] != nnz || ci.length != nnz) {
             throw new IllegalArgumentException("CSR structure (" + ro.length + " offsets, " + ci.length

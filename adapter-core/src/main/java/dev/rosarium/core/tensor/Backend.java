@@ -158,6 +158,16 @@ public interface Backend {
     Tensor csrAddDense(Tensor values, Tensor rowOffs, Tensor colIdx, Tensor dense);
 
     /**
+     * {@code dense += S} in place at S's non-zeros (CSR as in {@link #csrAddDense}), first saving the
+     * elements it overwrites in {@code saved (nnz, dense's dtype)}: a product can then use
+     * {@code W + S} without a dense copy, and {@link #csrRestore} puts {@code W} back bit-exactly.
+     */
+    void csrAddInPlace(Tensor values, Tensor rowOffs, Tensor colIdx, Tensor dense, Tensor saved);
+
+    /** Writes {@code saved} back into {@code dense} at the non-zeros, undoing {@link #csrAddInPlace}. */
+    void csrRestore(Tensor saved, Tensor rowOffs, Tensor colIdx, Tensor dense);
+
+    /**
      * Sampled dense-dense product for a sparse weight's gradient: for each non-zero {@code (i, j)},
      * {@code out[k] = sum_t a[t, i] * b[t, j]} with {@code a (T, n)} and {@code b (T, m)}, i.e.
      * {@code a^T b} sampled on the mask, never materializing the dense {@code (n, m)} product.
