@@ -21,9 +21,11 @@ import java.util.Arrays;
  * The {@link Backend} on an NVIDIA GPU: tensors in device memory from a caching allocator, every op
  * queued on one stream, matrix products through cuBLAS (bf16 or fp32 operands, fp32 accumulation),
  * everything else through NVRTC-compiled kernels (rosarium_kernels.cu). F32, BF16 and I32 tensors
- * are supported. Attention materializes the scores of one call (in the inputs' precision, as
- * PyTorch's math path does; softmax statistics in fp32) and runs its products as batched GEMMs,
- * recomputing the probabilities in the backward from the saved log-sum-exp.
+ * are supported. The bf16 attention forward for head sizes 64 and 128 is one fused kernel
+ * (FlashAttention-2 style, tensor-core MMAs, scores never stored); otherwise, and in the backward,
+ * attention materializes the scores of one call (in the inputs' precision, as PyTorch's math path
+ * does; statistics in fp32) and runs its products as batched GEMMs, recomputing the probabilities
+ * from the saved log-sum-exp.
  *
  * <p>Kernels that can meet invalid indices (token ids, positions, rows, targets) raise a device
  * flag instead of failing the launch; the flag is checked at the next host read, which throws.
@@ -709,6 +711,15 @@ public final class CudaBackend implements Backend {
     @Override
     public AttentionResult attention(Tensor q, Tensor k, Tensor v, Tensor keyMask, boolean causal, float scale) {
         AttnDims dm = attnDims(q, k, v);
+        if (q.dtype() == DType.BF16 && (dm.d() == 64 || dm.d() == 128)) {
+            // fused: the scores stay on chip
+            Tensor out = emptyLike(q);
+            Tensor lse = empty(DType.F32, dm.batch(), dm.hq(), dm.tq());
+            kernels.launch(dm.d() == 64 ? "k_flash_fwd_d64" : "k_flash_fwd_d128", dev.stream, (dm.tq() + 63) / 64,
+                    dm.batch() * dm.hq(), 128, 1, ptr(q), ptr(k), ptr(v), ptr(keyMask), ptr(out), ptr(lse), dm.tq(), dm.tk(),
+                    dm.hq(), dm.hkv(), causal ? 1 : 0, scale);
+            return new AttentionResult(out, lse);
+        }
         int bk = dm.batch() * dm.hkv();
         int rowsPerBatch = dm.group() * dm.tq();
         Tensor lse = empty(DType.F32, dm.batch(), dm.hq(), dm.tq());

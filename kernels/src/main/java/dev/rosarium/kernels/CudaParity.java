@@ -297,6 +297,9 @@ public final class CudaParity {
         attentionCheck(dt, "attention causal GQA", 2, 37, 37, 8, 2, 32, true, false);
         attentionCheck(dt, "attention padding mask", 2, 21, 21, 4, 4, 16, false, true);
         attentionCheck(dt, "attention causal+mask, tq<tk", 1, 5, 19, 4, 2, 64, true, true);
+        attentionCheck(dt, "attention causal GQA, d=64, 3 key tiles", 2, 150, 150, 8, 2, 64, true, false);
+        attentionCheck(dt, "attention padding mask, d=128, tq<tk", 2, 70, 131, 4, 4, 128, false, true);
+        attentionCheck(dt, "attention causal+mask, d=128", 1, 96, 96, 4, 1, 128, true, true);
         check("topk", dt, in -> {
             Tensor x = in.f32(-1, 1, 5000);
             int[] idx = in.be.topk(x, 123).toInts();

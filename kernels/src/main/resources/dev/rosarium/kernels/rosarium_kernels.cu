@@ -520,6 +520,170 @@ extern "C" __global__ void k_attn_softmax(const void* S, int sdt, void* P, int p
     if (lane == 0) lse[r] = m + logf(sum);
 }
 
+// ---- fused attention forward (FlashAttention-2 style, bf16 tensor cores) -------------------
+// A block of 4 warps takes 64 queries of one (batch, head); each warp owns 16 query rows and
+// keeps Q, the output accumulator and the running max / sum in registers. Key tiles of 64 go
+// through shared memory (K by rows, V transposed); S = Q K^T and O += P V are m16n8k16 bf16 MMAs
+// with fp32 accumulation, P rounded to bf16 between them. Scores never reach device memory.
+
+#define FA_ROWS 64
+#define FA_KEYS 64
+
+__device__ __forceinline__ void mma_bf16(float c[4], const unsigned int a[4], unsigned int b0, unsigned int b1) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+                 "{%0,%1,%2,%3};"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+__device__ __forceinline__ unsigned int pack_bf16x2(float lo, float hi) {
+    return (unsigned int) f2bf(lo) | ((unsigned int) f2bf(hi) << 16);
+}
+
+template <int D>
+__device__ void flash_fwd(const unsigned short* q, const unsigned short* k, const unsigned short* v, const int* keyMask,
+                          unsigned short* out, float* lse, int Tq, int Tk, int Hq, int Hkv, int causal, float scale) {
+    __shared__ __align__(16) unsigned short Ks[FA_KEYS][D + 8];
+    __shared__ __align__(16) unsigned short Vt[D][FA_KEYS + 8];
+    const int bh = blockIdx.y;
+    const int b = bh / Hq, h = bh % Hq, hk = h / (Hq / Hkv);
+    const int q0 = blockIdx.x * FA_ROWS;
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int g = lane >> 2, tq = lane & 3;
+    const int row0 = q0 + warp * 16 + g, row1 = row0 + 8;  // this thread's two query rows
+
+    // Q fragments: D/16 chunks of 4 registers
+    unsigned int qa[D / 16][4];
+#pragma unroll
+    for (int kc = 0; kc < D / 16; kc++) {
+        int c = kc * 16 + 2 * tq;
+        const unsigned int* r0 = (const unsigned int*) (q + (((i64) b * Tq + row0) * Hq + h) * D);
+        const unsigned int* r1 = (const unsigned int*) (q + (((i64) b * Tq + row1) * Hq + h) * D);
+        qa[kc][0] = row0 < Tq ? r0[c / 2] : 0u;
+        qa[kc][1] = row1 < Tq ? r1[c / 2] : 0u;
+        qa[kc][2] = row0 < Tq ? r0[c / 2 + 4] : 0u;
+        qa[kc][3] = row1 < Tq ? r1[c / 2 + 4] : 0u;
+    }
+    float o[D / 8][4];
+#pragma unroll
+    for (int dc = 0; dc < D / 8; dc++) o[dc][0] = o[dc][1] = o[dc][2] = o[dc][3] = 0.f;
+    float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f};
+
+    int lastKey = Tk - 1;
+    if (causal) lastKey = min(lastKey, Tk - Tq + q0 + FA_ROWS - 1);
+    for (int k0 = 0; k0 <= lastKey; k0 += FA_KEYS) {
+        // K tile by rows (16-byte moves), V tile transposed
+        for (int x = threadIdx.x; x < FA_KEYS * (D / 8); x += blockDim.x) {
+            int key = x / (D / 8), c8 = (x % (D / 8)) * 8;
+            int s = k0 + key;
+            uint4 kv = make_uint4(0, 0, 0, 0), vv = make_uint4(0, 0, 0, 0);
+            if (s < Tk) {
+                i64 off = (((i64) b * Tk + s) * Hkv + hk) * D + c8;
+                kv = *(const uint4*) (k + off);
+                vv = *(const uint4*) (v + off);
+            }
+            *(uint4*) &Ks[key][c8] = kv;
+            unsigned int w[4] = {vv.x, vv.y, vv.z, vv.w};
+#pragma unroll
+            for (int e = 0; e < 4; e++) {
+                Vt[c8 + 2 * e][key] = (unsigned short) (w[e] & 0xffffu);
+                Vt[c8 + 2 * e + 1][key] = (unsigned short) (w[e] >> 16);
+            }
+        }
+        __syncthreads();
+
+        float sc[FA_KEYS / 8][4];
+#pragma unroll
+        for (int nc = 0; nc < FA_KEYS / 8; nc++) {
+            sc[nc][0] = sc[nc][1] = sc[nc][2] = sc[nc][3] = 0.f;
+#pragma unroll
+            for (int kc = 0; kc < D / 16; kc++) {
+                const unsigned int* kr = (const unsigned int*) &Ks[nc * 8 + g][kc * 16 + 2 * tq];
+                mma_bf16(sc[nc], qa[kc], kr[0], kr[4]);
+            }
+        }
+        // scale, mask, running max per row (the 4 threads of a quad share a row)
+        float mx[2] = {-INFINITY, -INFINITY};
+#pragma unroll
+        for (int nc = 0; nc < FA_KEYS / 8; nc++) {
+#pragma unroll
+            for (int i = 0; i < 4; i++) {
+                int s = k0 + nc * 8 + 2 * tq + (i & 1);
+                int t = i < 2 ? row0 : row1;
+                bool vis = s < Tk && (!causal || s <= Tk - Tq + t) && (keyMask == 0 || keyMask[(i64) b * Tk + s] != 0);
+                sc[nc][i] = vis ? sc[nc][i] * scale : -INFINITY;
+                mx[i >> 1] = fmaxf(mx[i >> 1], sc[nc][i]);
+            }
+        }
+        float alpha[2], mu[2];
+#pragma unroll
+        for (int j = 0; j < 2; j++) {
+            mx[j] = fmaxf(mx[j], __shfl_xor_sync(0xffffffffu, mx[j], 1));
+            mx[j] = fmaxf(mx[j], __shfl_xor_sync(0xffffffffu, mx[j], 2));
+            float mNew = fmaxf(m[j], mx[j]);
+            mu[j] = mNew == -INFINITY ? 0.f : mNew;
+            alpha[j] = expf(m[j] - mu[j]);
+            m[j] = mNew;
+            l[j] *= alpha[j];
+        }
+#pragma unroll
+        for (int dc = 0; dc < D / 8; dc++) {
+            o[dc][0] *= alpha[0]; o[dc][1] *= alpha[0];
+            o[dc][2] *= alpha[1]; o[dc][3] *= alpha[1];
+        }
+#pragma unroll
+        for (int nc = 0; nc < FA_KEYS / 8; nc++) {
+#pragma unroll
+            for (int i = 0; i < 4; i++) {
+                sc[nc][i] = expf(sc[nc][i] - mu[i >> 1]);
+                l[i >> 1] += sc[nc][i];
+            }
+        }
+        // O += P V: P's accumulator layout is the A layout of the next product
+#pragma unroll
+        for (int kk = 0; kk < FA_KEYS / 16; kk++) {
+            unsigned int pa[4] = {pack_bf16x2(sc[2 * kk][0], sc[2 * kk][1]), pack_bf16x2(sc[2 * kk][2], sc[2 * kk][3]),
+                                  pack_bf16x2(sc[2 * kk + 1][0], sc[2 * kk + 1][1]),
+                                  pack_bf16x2(sc[2 * kk + 1][2], sc[2 * kk + 1][3])};
+#pragma unroll
+            for (int dc = 0; dc < D / 8; dc++) {
+                const unsigned int* vr = (const unsigned int*) &Vt[dc * 8 + g][kk * 16 + 2 * tq];
+                mma_bf16(o[dc], pa, vr[0], vr[4]);
+            }
+        }
+        __syncthreads();
+    }
+#pragma unroll
+    for (int j = 0; j < 2; j++) {
+        l[j] += __shfl_xor_sync(0xffffffffu, l[j], 1);
+        l[j] += __shfl_xor_sync(0xffffffffu, l[j], 2);
+    }
+#pragma unroll
+    for (int j = 0; j < 2; j++) {
+        int t = j == 0 ? row0 : row1;
+        if (t >= Tq) continue;
+        bool empty = l[j] == 0.f;
+        float inv = empty ? 0.f : 1.f / l[j];
+        unsigned int* orow = (unsigned int*) (out + (((i64) b * Tq + t) * Hq + h) * D);
+#pragma unroll
+        for (int dc = 0; dc < D / 8; dc++)
+            orow[(dc * 8 + 2 * tq) / 2] = pack_bf16x2(o[dc][2 * j] * inv, o[dc][2 * j + 1] * inv);
+        if (tq == 0) lse[((i64) b * Hq + h) * Tq + t] = empty ? INFINITY : m[j] + logf(l[j]);
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(128) k_flash_fwd_d64(const unsigned short* q, const unsigned short* k,
+        const unsigned short* v, const int* keyMask, unsigned short* out, float* lse, int Tq, int Tk, int Hq, int Hkv,
+        int causal, float scale) {
+    flash_fwd<64>(q, k, v, keyMask, out, lse, Tq, Tk, Hq, Hkv, causal, scale);
+}
+
+extern "C" __global__ void __launch_bounds__(128) k_flash_fwd_d128(const unsigned short* q, const unsigned short* k,
+        const unsigned short* v, const int* keyMask, unsigned short* out, float* lse, int Tq, int Tk, int Hq, int Hkv,
+        int causal, float scale) {
+    flash_fwd<128>(q, k, v, keyMask, out, lse, Tq, Tk, Hq, Hkv, causal, scale);
+}
+
 // delta[(b, h, t)] = dot(dOut[b, t, h, :], out[b, t, h, :]); one warp per row.
 extern "C" __global__ void k_attn_delta(const void* dO, const void* O, int dt, float* delta, int B, int Tq, int Hq, int D) {
     i64 row = ((i64) blockIdx.x * blockDim.x + threadIdx.x) >> 5;
