@@ -158,14 +158,6 @@ extern "C" __global__ void k_unary_bwd(int op, const void* x, int xdt, const voi
     GRID_STRIDE(i, n) st(o, odt, i, ld(dy, dydt, i) * unary_derivative(op, ld(x, xdt, i)));
 }
 
-// SwiGLU: out = silu(g) * u, one pass instead of two.
-extern "C" __global__ void k_swiglu(const void* g, const void* u, void* o, int dt, i64 n) {
-    GRID_STRIDE(i, n) {
-        float x = ld(g, dt, i);
-        st(o, dt, i, x / (1.f + expf(-x)) * ld(u, dt, i));
-    }
-}
-
 // ---- elementwise on bf16, eight elements (16 bytes) a thread ----------------------------------
 // Used when every operand is bf16 and the counts are multiples of 8 (the common training case).
 
