@@ -4,6 +4,7 @@
 #   parity    every op and 20-step LoRA/RoSA curves against the CPU backend (table)
 #   roofline  bf16 GEMM and device-copy ceilings
 #   sddmm     SDDMM vs the dense dO^T X GEMM of the same shape (1.1B layer shapes)
+#   thin      LoRA's six thin products of 1.1B layers against their byte floors
 #   1b | 7b   ours (LoRA, RoSA) and PyTorch + peft (LoRA) side by side on that model shape
 #   profile   per-call device time of one 1.1B LoRA and RoSA step (serialized; not a throughput number)
 # Usage: gpu-bench.sh JARS JAVA OUTDIR STAGE...
@@ -19,6 +20,7 @@ for stage in "$@"; do
   case $stage in
     parity) run -Drosarium.cuda.poison=true dev.rosarium.kernels.CudaParity | tee "$out/parity.md" ;;
     roofline) bench roofline ;;
+    thin) for shape in "4096 2048 2048 16" "4096 2048 5632 16" "4096 5632 2048 16"; do bench thin $shape; done ;;
     sddmm) for shape in "4096 2048 2048" "4096 5632 2048" "4096 2048 5632"; do bench sddmm $shape 0.006; done ;;
     1b) bench train 1b 8 512 lora; python3 "$scripts/lora_train_torch.py" 1b 8 512 | tee -a "$out/bench.jsonl"
         bench train 1b 8 512 rosa ;;

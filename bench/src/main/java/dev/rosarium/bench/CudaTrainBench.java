@@ -81,6 +81,10 @@ public final class CudaTrainBench {
             case "train":
                 train(be, args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), args[4]);
                 break;
+            case "thin":
+                thin(be, Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
+                        Integer.parseInt(args[4]));
+                break;
             case "sddmm":
                 sddmm(be, Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
                         Double.parseDouble(args[4]));
@@ -187,6 +191,35 @@ public final class CudaTrainBench {
                 loss, dev.name());
         if (Boolean.getBoolean("rosarium.cuda.profile")) {
             System.out.print(OpProfile.table(TIMED));
+        }
+    }
+
+    /**
+     * The six thin products of one LoRA layer ({@code T} tokens, {@code k} in, {@code n} out, rank
+     * {@code r}), each timed alone against its byte floor (operands read once, output written once).
+     */
+    static void thin(CudaBackend be, int t, int k, int n, int r) {
+        CudaDevice dev = be.device();
+        try (Tensor x = be.zeros(DType.BF16, t, k); Tensor dy = be.zeros(DType.BF16, t, n); Tensor a = be.zeros(DType.BF16, r, k);
+             Tensor b = be.zeros(DType.BF16, n, r); Tensor h = be.zeros(DType.BF16, t, r); Tensor out = be.zeros(DType.BF16, t, n);
+             Tensor dx = be.zeros(DType.BF16, t, k); Tensor da = be.zeros(DType.BF16, r, k); Tensor db = be.zeros(DType.BF16, n, r)) {
+            for (Tensor z : List.of(x, dy, a, b, h)) {
+                be.fillUniform(z, -1, 1, z.numel(), 0);
+            }
+            record Case(String name, Runnable op, long bytes) {
+            }
+            List<Case> cases = List.of(
+                    new Case("h = x A^T", () -> be.gemm(x, false, a, true, h, 1f, 0f), 2L * (x.numel() + h.numel())),
+                    new Case("out = s h B^T", () -> be.gemm(h, false, b, true, out, 2f, 0f), 2L * out.numel()),
+                    new Case("g = dy B", () -> be.gemm(dy, false, b, false, h, 1f, 0f), 2L * dy.numel()),
+                    new Case("dx = s g A", () -> be.gemm(h, false, a, false, dx, 2f, 0f), 2L * dx.numel()),
+                    new Case("dA = s g^T x", () -> be.gemm(h, true, x, false, da, 2f, 0f), 2L * x.numel()),
+                    new Case("dB = s dy^T h", () -> be.gemm(dy, true, h, false, db, 2f, 0f), 2L * dy.numel()));
+            for (Case c : cases) {
+                double ms = timeMs(dev, c.op(), 20);
+                System.out.printf(Locale.ROOT, "{\"what\":\"thin_gemm\",\"op\":\"%s\",\"T\":%d,\"k\":%d,\"n\":%d,"
+                        + "\"r\":%d,\"ms\":%.4f,\"floor_ms\":%.4f}%n", c.name(), t, k, n, r, ms, c.bytes() / 2.94e9);
+            }
         }
     }
 
