@@ -676,6 +676,82 @@ extern "C" __global__ void __launch_bounds__(128) k_flash_fwd_d128(const unsigne
     flash_fwd<128>(q, k, v, keyMask, out, lse, Tq, Tk, Hq, Hkv, causal, scale);
 }
 
+// ---- LoRA's thin products on tensor cores ------------------------------------------------
+// cuBLAS spends ~25 us on each rank-16 product whose bytes take ~6 us; these two kernels cover
+// the four that have a rank-16 side in the output or in the reduction (bf16, beta = 0).
+
+// C (T x 16) = alpha X (T x K) W^T, W given as (16 x K) rows (wKMajor = 0) or as W^T (K x 16,
+// wKMajor = 1). One warp per 16 rows of X, two 8-column MMA tiles, K in steps of 16.
+extern "C" __global__ void __launch_bounds__(128) k_thin_rank_out(const unsigned short* X, const unsigned short* W,
+        int wKMajor, unsigned short* C, int T, int K, float alpha) {
+    int tile = blockIdx.x * 4 + (threadIdx.x >> 5);
+    if (tile * 16 >= T) return;
+    int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
+    int r0 = tile * 16 + g, r1 = r0 + 8;
+    const unsigned int* x0 = (const unsigned int*) (X + (i64) r0 * K);
+    const unsigned int* x1 = (const unsigned int*) (X + (i64) r1 * K);
+    float c[2][4] = {{0.f, 0.f, 0.f, 0.f}, {0.f, 0.f, 0.f, 0.f}};
+#pragma unroll 4
+    for (int kc = 0; kc < K; kc += 16) {
+        int w0 = (kc + 2 * tq) >> 1;
+        unsigned int a[4] = {x0[w0], x1[w0], x0[w0 + 4], x1[w0 + 4]};
+#pragma unroll
+        for (int j = 0; j < 2; j++) {
+            int col = j * 8 + g;
+            unsigned int b0, b1;
+            if (!wKMajor) {
+                const unsigned int* wr = (const unsigned int*) (W + (i64) col * K);
+                b0 = wr[w0];
+                b1 = wr[w0 + 4];
+            } else {
+                int k0 = kc + 2 * tq;
+                b0 = (unsigned int) W[(i64) k0 * 16 + col] | ((unsigned int) W[(i64) (k0 + 1) * 16 + col] << 16);
+                b1 = (unsigned int) W[(i64) (k0 + 8) * 16 + col] | ((unsigned int) W[(i64) (k0 + 9) * 16 + col] << 16);
+            }
+            mma_bf16(c[j], a, b0, b1);
+        }
+    }
+#pragma unroll
+    for (int j = 0; j < 2; j++) {
+        int col = j * 8 + 2 * tq;
+        *(unsigned int*) (C + (i64) r0 * 16 + col) = pack_bf16x2(alpha * c[j][0], alpha * c[j][1]);
+        *(unsigned int*) (C + (i64) r1 * 16 + col) = pack_bf16x2(alpha * c[j][2], alpha * c[j][3]);
+    }
+}
+
+// C (T x N) = alpha H (T x 16) V, V given as V^T (N x 16, vNMajor = 1) or as (16 x N) rows
+// (vNMajor = 0). A block of 4 warps covers 64 rows x 64 columns; one MMA per 8 columns.
+extern "C" __global__ void __launch_bounds__(128) k_thin_rank_in(const unsigned short* H, const unsigned short* V,
+        int vNMajor, unsigned short* C, int T, int N, float alpha) {
+    int tile = blockIdx.x * 4 + (threadIdx.x >> 5);
+    if (tile * 16 >= T) return;
+    int lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
+    int r0 = tile * 16 + g, r1 = r0 + 8;
+    const unsigned int* h0 = (const unsigned int*) (H + (i64) r0 * 16);
+    const unsigned int* h1 = (const unsigned int*) (H + (i64) r1 * 16);
+    unsigned int a[4] = {h0[tq], h1[tq], h0[tq + 4], h1[tq + 4]};
+    int colBase = blockIdx.y * 64;
+#pragma unroll
+    for (int nc = 0; nc < 8; nc++) {
+        int col = colBase + nc * 8 + g;
+        unsigned int b0, b1;
+        if (vNMajor) {
+            const unsigned int* vr = (const unsigned int*) (V + (i64) col * 16);
+            b0 = vr[tq];
+            b1 = vr[tq + 4];
+        } else {
+            int k0 = 2 * tq;
+            b0 = (unsigned int) V[(i64) k0 * N + col] | ((unsigned int) V[(i64) (k0 + 1) * N + col] << 16);
+            b1 = (unsigned int) V[(i64) (k0 + 8) * N + col] | ((unsigned int) V[(i64) (k0 + 9) * N + col] << 16);
+        }
+        float c[4] = {0.f, 0.f, 0.f, 0.f};
+        mma_bf16(c, a, b0, b1);
+        int oc = colBase + nc * 8 + 2 * tq;
+        *(unsigned int*) (C + (i64) r0 * N + oc) = pack_bf16x2(alpha * c[0], alpha * c[1]);
+        *(unsigned int*) (C + (i64) r1 * N + oc) = pack_bf16x2(alpha * c[2], alpha * c[3]);
+    }
+}
+
 // delta[(b, h, t)] = dot(dOut[b, t, h, :], out[b, t, h, :]); one warp per row.
 extern "C" __global__ void k_attn_delta(const void* dO, const void* O, int dt, float* delta, int B, int Tq, int Hq, int D) {
     i64 row = ((i64) blockIdx.x * blockDim.x + threadIdx.x) >> 5;
