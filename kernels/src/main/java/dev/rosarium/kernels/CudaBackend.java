@@ -366,7 +366,7 @@ public final class CudaBackend implements Backend {
                 try (Tensor s = scale(cc, beta)) {
                     copy(s, cc);
                 }
-            } else if (!thinProduct(aa, transA, bb, transB, cc, alpha, beta, m, n, kk, batch)) {
+            } else {
                 this.alpha.put(0, alpha);
                 this.beta.put(0, beta);
                 int abType = aa.dtype() == DType.BF16 ? CUDA_R_16BF : CUDA_R_32F;
@@ -397,32 +397,6 @@ public final class CudaBackend implements Backend {
                 cc.close();
             }
         }
-    }
-
-    /**
-     * LoRA's products with a rank-16 side, on the tensor-core kernels instead of cuBLAS (which
-     * spends ~25 us on each, 4-5x their bytes): {@code C (m x 16) = A op(B)} with the rank as the
-     * output width, and {@code C (m x n) = A (m x 16) op(B)} with it as the reduction. bf16, one
-     * matrix, beta = 0, aligned sizes; anything else returns false and goes to cuBLAS.
-     */
-    private boolean thinProduct(Tensor a, boolean transA, Tensor b, boolean transB, Tensor c, float alpha, float beta,
-                                int m, int n, int kk, int batch) {
-        if (batch != 1 || transA || beta != 0f || m % 16 != 0 || a.dtype() != DType.BF16 || b.dtype() != DType.BF16
-                || c.dtype() != DType.BF16) {
-            return false;
-        }
-        int blocks = (m + 63) / 64;
-        if (n == 16 && kk % 16 == 0) {
-            kernels.launch("k_thin_rank_out", dev.stream, blocks, 1, 128, 1, ptr(a), ptr(b), transB ? 0 : 1, ptr(c), m, kk,
-                    alpha);
-            return true;
-        }
-        if (kk == 16 && n % 64 == 0) {
-            kernels.launch("k_thin_rank_in", dev.stream, blocks, n / 64, 128, 1, ptr(a), ptr(b), transB ? 1 : 0, ptr(c), m, n,
-                    alpha);
-            return true;
-        }
-        return false;
     }
 
     // ---- elementwise ------------------------------------------------------------------------
