@@ -187,6 +187,21 @@ public final class CudaParity {
                 });
             }
         }
+        check("gemm LoRA thin products (rank 16: x A^T, dy B, s h B^T, s g A)", dt, in -> {
+            Tensor x = in.f(96, 160);
+            Tensor a = in.f(16, 160);
+            Tensor dy = in.f(96, 192);
+            Tensor b = in.f(192, 16);
+            Tensor h = in.be.zeros(in.dt, 96, 16);
+            Tensor g = in.be.zeros(in.dt, 96, 16);
+            Tensor out = in.be.zeros(in.dt, 96, 192);
+            Tensor dx = in.be.zeros(in.dt, 96, 128);
+            in.be.gemm(x, false, a, true, h, 1f, 0f);
+            in.be.gemm(dy, false, b, false, g, 1f, 0f);
+            in.be.gemm(h, false, b, true, out, 2f, 0f);
+            in.be.gemm(g, false, in.f(16, 128), false, dx, 0.5f, 0f);
+            return cat(h, g, out, dx);
+        });
         check("gemm batched B, bf16 x bf16 -> f32 C", dt, in -> {
             Tensor a = in.f(2, 64, 96);
             Tensor b = in.f(2, 96, 40);
