@@ -352,6 +352,14 @@ public final class CudaParity {
         SparseMask sparser = SparseMask.fromFlatIndices(300, 400, randomMaskIndices(seed + 8, 300 * 400, 120));
         check("sddmm (0.1%, gathered-dot kernel)", dt, in -> in.be.sddmm(sparser.rowOffsTensor(in.be),
                 sparser.colIdxTensor(in.be), in.f(512, 300), in.f(512, 400)).toFloats());
+        check("gradient statistics, 3 micro-batches (mean of squared dO^T X)", dt, in -> {
+            try (GradientStatistics stats = new GradientStatistics(in.be, 48, 80, GradientStatistics.Mode.MEAN_SQUARED)) {
+                for (int mb = 0; mb < 3; mb++) {
+                    stats.accumulate(in.f(64, 48), in.f(64, 80));
+                }
+                return stats.statistic().toFloats();
+            }
+        });
         check("spmm x S^T", dt, in -> in.be.spmm(in.f(mask.nnz()), mask.rowOffsTensor(in.be), mask.colIdxTensor(in.be), m,
                 in.f(50, m), false).toFloats());
         check("spmm x S", dt, in -> in.be.spmm(in.f(mask.nnz()), mask.rowOffsTensor(in.be), mask.colIdxTensor(in.be), m,
