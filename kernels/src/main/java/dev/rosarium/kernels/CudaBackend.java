@@ -1,5 +1,6 @@
 package dev.rosarium.kernels;
 
+import dev.rosarium.core.quant.Nf4;
 import dev.rosarium.core.tensor.Backend;
 import dev.rosarium.core.tensor.BinaryOp;
 import dev.rosarium.core.tensor.DType;
@@ -21,7 +22,7 @@ import java.util.Arrays;
  * The {@link Backend} on an NVIDIA GPU: tensors in device memory from a caching allocator, every op
  * queued on one stream, matrix products through cuBLAS (bf16 or fp32 operands, fp32 accumulation),
  * everything else through NVRTC-compiled kernels (rosarium_kernels.cu). F32, BF16 and I32 tensors
- * are supported. The bf16 attention forward for head sizes 64 and 128 is one fused kernel
+ * are supported, and U8 as storage for NF4 codes (dequantized by a kernel). The bf16 attention forward for head sizes 64 and 128 is one fused kernel
  * (FlashAttention-2 style, tensor-core MMAs, scores never stored); otherwise, and in the backward,
  * attention materializes the scores of one call (in the inputs' precision, as PyTorch's math path
  * does; statistics in fp32) and runs its products as batched GEMMs, recomputing the probabilities
@@ -106,7 +107,9 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor empty(DType dtype, int... shape) {
-        code(dtype);
+        if (dtype != DType.U8) {
+            code(dtype); // U8 holds packed 4-bit codes: stored and moved, never computed on
+        }
         long bytes = Shapes.numel(shape) * dtype.bytes();
         long p = dev.allocator.allocate(Math.max(bytes, 1));
         Tensor t = new Tensor(this, dtype, shape, new CudaStorage(p, Math.max(bytes, 1)), false);
@@ -206,6 +209,15 @@ public final class CudaBackend implements Backend {
     @Override
     public Tensor fromInts(int[] data, DType dtype, int... shape) {
         checkCount(data.length, shape);
+        if (dtype == DType.U8) {
+            byte[] b = new byte[data.length];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = (byte) data[i];
+            }
+            Tensor t = empty(dtype, shape);
+            upload(new BytePointer(b), t);
+            return t;
+        }
         if (dtype != DType.I32) {
             float[] f = new float[data.length];
             for (int i = 0; i < f.length; i++) {
@@ -252,6 +264,12 @@ public final class CudaBackend implements Backend {
         float[] out = new float[n];
         try (BytePointer host = download(t)) {
             switch (t.dtype()) {
+                case U8: {
+                    for (int i = 0; i < n; i++) {
+                        out[i] = host.get(i) & 0xFF;
+                    }
+                    break;
+                }
                 case BF16: {
                     short[] s = new short[n];
                     new ShortPointer(host).get(s);
@@ -277,7 +295,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public int[] toInts(Tensor t) {
-        if (t.dtype() != DType.I32) {
+        if (t.dtype() != DType.I32 && t.dtype() != DType.U8) {
             float[] f = toFloats(t);
             int[] out = new int[f.length];
             for (int i = 0; i < f.length; i++) {
@@ -287,7 +305,13 @@ public final class CudaBackend implements Backend {
         }
         int[] out = new int[t.numelInt()];
         try (BytePointer host = download(t)) {
-            new IntPointer(host).get(out);
+            if (t.dtype() == DType.U8) {
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = host.get(i) & 0xFF;
+                }
+            } else {
+                new IntPointer(host).get(out);
+            }
         }
         return out;
     }
@@ -919,6 +943,30 @@ public final class CudaBackend implements Backend {
                     t, n, cols);
             return cast(acc, x.dtype());
         }
+    }
+
+    // ---- NF4 --------------------------------------------------------------------------------
+
+    private Tensor nf4Code;
+    private Tensor nf4DynamicMap;
+
+    @Override
+    public Tensor dequantizeNf4(Tensor packed, Tensor absmaxCodes, Tensor absmax2, float offset, DType dtype,
+                                int... shape) {
+        long n = Shapes.numel(shape);
+        if (packed.dtype() != DType.U8 || absmaxCodes.dtype() != DType.U8 || packed.numel() != (n + 1) / 2
+                || absmaxCodes.numel() != (n + Nf4.BLOCK - 1) / Nf4.BLOCK) {
+            throw new IllegalArgumentException("NF4 codes " + packed + " / absmax codes " + absmaxCodes
+                    + " do not describe " + n + " weights");
+        }
+        if (nf4Code == null) {
+            nf4Code = fromFloats(Nf4.CODE, DType.F32, Nf4.CODE.length);
+            nf4DynamicMap = fromFloats(Nf4.DYNAMIC, DType.F32, Nf4.DYNAMIC.length);
+        }
+        Tensor out = empty(dtype, shape);
+        launch("k_nf4_dequant", n, ptr(packed), ptr(absmaxCodes), ptr(absmax2), ptr(nf4Code), ptr(nf4DynamicMap), offset,
+                ptr(out), code(out), n);
+        return out;
     }
 
     // ---- random numbers ---------------------------------------------------------------------

@@ -15,6 +15,7 @@ import dev.rosarium.core.models.llama.LlamaConfig;
 import dev.rosarium.core.models.llama.LlamaForCausalLM;
 import dev.rosarium.core.optim.AdamW;
 import dev.rosarium.core.optim.ParamGroup;
+import dev.rosarium.core.quant.Nf4Weight;
 import dev.rosarium.core.tensor.Backend;
 import dev.rosarium.core.tensor.Backend.AdamWHyper;
 import dev.rosarium.core.tensor.Backend.AttentionGrads;
@@ -358,6 +359,11 @@ public final class CudaParity {
                     stats.accumulate(in.f(64, 48), in.f(64, 80));
                 }
                 return stats.statistic().toFloats();
+            }
+        });
+        check("NF4 quantize (host) and dequantize", dt, in -> {
+            try (Nf4Weight q = Nf4Weight.quantize(in.f(300, 70))) {
+                return q.dequantize().toFloats();
             }
         });
         check("spmm x S^T", dt, in -> in.be.spmm(in.f(mask.nnz()), mask.rowOffsTensor(in.be), mask.colIdxTensor(in.be), m,

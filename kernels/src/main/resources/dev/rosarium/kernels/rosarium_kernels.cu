@@ -859,6 +859,23 @@ extern "C" __global__ void k_spmm_t(const void* values, int vdt, const int* ro, 
     }
 }
 
+// ---- NF4 ------------------------------------------------------------------------------------
+
+// 4-bit NormalFloat with double quantization (bitsandbytes' layout, dev.rosarium.core.quant.Nf4):
+// two codes a byte, high nibble first; one absmax code a block of 64 into the dynamic map, scaled
+// by one fp32 per 256 blocks, plus the offset. Same float operations as the CPU, so bit-identical.
+extern "C" __global__ void k_nf4_dequant(const unsigned char* packed, const unsigned char* absmaxCodes,
+                                         const float* absmax2, const float* code, const float* dynamicMap, float offset,
+                                         void* out, int odt, i64 n) {
+    GRID_STRIDE(i, n) {
+        i64 block = i / 64;
+        float absmax = dynamicMap[absmaxCodes[block]] * absmax2[block / 256] + offset;
+        unsigned int b = packed[i >> 1];
+        unsigned int c = (i & 1) == 0 ? b >> 4 : b & 0xFu;
+        st(out, odt, i, code[c] * absmax);
+    }
+}
+
 // ---- random numbers (Philox 4x32-10, the stream layout of dev.rosarium.core.tensor.Philox) ----
 
 __device__ void philox(unsigned long long seed, unsigned long long blk, unsigned int out[4]) {

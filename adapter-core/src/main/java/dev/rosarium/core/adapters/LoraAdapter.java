@@ -38,8 +38,8 @@ public final class LoraAdapter implements LinearAdapter {
 
     /** A fresh adapter with peft's initialization, drawn from Philox at (seed, site). */
     public static LoraAdapter create(String module, Linear base, LoraConfig cfg, long seed, int site) {
-        Backend be = base.weight().value().backend();
-        DType dt = base.weight().value().dtype();
+        Backend be = base.backend();
+        DType dt = base.dtype();
         Tensor a = be.zeros(dt, cfg.r(), base.inFeatures());
         if (cfg.gaussianInit()) {
             be.fillNormal(a, 0f, 1f / cfg.r(), seed, (long) site << 32);
@@ -95,7 +95,6 @@ public final class LoraAdapter implements LinearAdapter {
     }
 
     private void addDelta(float s) {
-        Backend be = base.weight().value().backend();
-        be.gemm(b.value(), false, a.value(), false, base.weight().value(), s, 1f);
+        base.updateWeight(w -> base.backend().gemm(b.value(), false, a.value(), false, w, s, 1f));
     }
 }

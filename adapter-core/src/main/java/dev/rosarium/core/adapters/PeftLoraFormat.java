@@ -8,6 +8,7 @@ import com.google.gson.JsonParser;
 import dev.rosarium.core.io.SafetensorsReader;
 import dev.rosarium.core.io.SafetensorsWriter;
 import dev.rosarium.core.nn.LinearAdapter;
+import dev.rosarium.core.optim.NamedParameter;
 import dev.rosarium.core.tensor.DType;
 import dev.rosarium.core.tensor.Tensor;
 
@@ -33,6 +34,12 @@ public final class PeftLoraFormat {
 
     public static void save(Path dir, AdapterSet set, LoraConfig cfg, String baseModel, String taskType, DType dtype)
             throws IOException {
+        save(dir, set, cfg, List.of(), baseModel, taskType, dtype);
+    }
+
+    /** Saves the adapter and, as peft's {@code modules_to_save}, fully trained modules beside it. */
+    public static void save(Path dir, AdapterSet set, LoraConfig cfg, List<NamedParameter> modulesToSave, String baseModel,
+                            String taskType, DType dtype) throws IOException {
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
         List<String> modules = new ArrayList<>();
         for (Map.Entry<String, LinearAdapter> e : set.adapters().entrySet()) {
@@ -71,7 +78,7 @@ public final class PeftLoraFormat {
         c.addProperty("fan_in_fan_out", false);
         c.addProperty("bias", "none");
         c.addProperty("use_rslora", cfg.useRslora());
-        c.add("modules_to_save", JsonNull.INSTANCE);
+        PeftDirectory.addModulesToSave(w, c, modulesToSave, dtype);
         if (cfg.gaussianInit()) {
             c.addProperty("init_lora_weights", "gaussian");
         } else {

@@ -7,12 +7,14 @@ import com.google.gson.JsonParser;
 import dev.rosarium.core.io.SafetensorsReader;
 import dev.rosarium.core.io.SafetensorsWriter;
 import dev.rosarium.core.nn.LinearAdapter;
+import dev.rosarium.core.optim.NamedParameter;
 import dev.rosarium.core.tensor.DType;
 import dev.rosarium.core.tensor.Tensor;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -32,6 +34,12 @@ public final class PeftRosaFormat {
 
     public static void save(Path dir, AdapterSet set, RosaConfig cfg, String baseModel, String taskType, DType dtype)
             throws IOException {
+        save(dir, set, cfg, List.of(), baseModel, taskType, dtype);
+    }
+
+    /** Saves the adapter and, as peft's {@code modules_to_save}, fully trained modules beside it. */
+    public static void save(Path dir, AdapterSet set, RosaConfig cfg, List<NamedParameter> modulesToSave, String baseModel,
+                            String taskType, DType dtype) throws IOException {
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
         JsonArray modules = new JsonArray();
         for (Map.Entry<String, LinearAdapter> e : set.adapters().entrySet()) {
@@ -82,12 +90,14 @@ public final class PeftRosaFormat {
         json.addProperty("fan_in_fan_out", false);
         json.addProperty("bias", "none");
         json.addProperty("use_rslora", false);
-        json.add("modules_to_save", JsonNull.INSTANCE);
+        PeftDirectory.addModulesToSave(w, json, modulesToSave, dtype);
         json.addProperty("init_lora_weights", true);
         json.add("layers_to_transform", JsonNull.INSTANCE);
         json.add("layers_pattern", JsonNull.INSTANCE);
         json.add("rank_pattern", new JsonObject());
-        json.add("density_pattern", new JsonObject());
+        JsonObject densities = new JsonObject();
+        cfg.densityPattern().forEach(densities::addProperty);
+        json.add("density_pattern", densities);
         json.add("alpha_pattern", new JsonObject());
         PeftDirectory.write(dir, json, w.toBytes());
     }
@@ -104,7 +114,7 @@ public final class PeftRosaFormat {
         if (!c.has("peft_type") || !c.get("peft_type").getAsString().equals("ROSA")) {
             throw new IOException(file + ": peft_type is not ROSA");
         }
-        for (String pattern : new String[] {"rank_pattern", "density_pattern", "alpha_pattern"}) {
+        for (String pattern : new String[] {"rank_pattern", "alpha_pattern"}) {
             if (c.has(pattern) && c.get(pattern).isJsonObject() && !c.getAsJsonObject(pattern).isEmpty()) {
                 throw new IOException(file + ": field " + pattern + " is set; per-module values are not supported");
             }
@@ -114,12 +124,17 @@ public final class PeftRosaFormat {
                 ? TargetModules.names(t.getAsJsonArray().asList().stream().map(x -> x.getAsString()).toArray(String[]::new))
                 : t.getAsString().equals("all-linear") ? TargetModules.allLinear() : TargetModules.regex(t.getAsString());
         String schedule = c.has("schedule") ? c.get("schedule").getAsString() : "default";
+        Map<String, Double> densities = new java.util.LinkedHashMap<>();
+        if (c.has("density_pattern") && c.get("density_pattern").isJsonObject()) {
+            c.getAsJsonObject("density_pattern").entrySet().forEach(e -> densities.put(e.getKey(), e.getValue().getAsDouble()));
+        }
         return new RosaConfig(c.get("r").getAsInt(), c.get("lora_alpha").getAsDouble(),
                 c.has("lora_dropout") ? c.get("lora_dropout").getAsDouble() : 0, c.get("d").getAsDouble(), targets,
                 RosaConfig.warmupStepsOf(schedule), c.has("spa_num_grads") ? c.get("spa_num_grads").getAsInt() : 1,
                 c.has("grad_acc_mode") && c.get("grad_acc_mode").getAsString().equals("mean")
                         ? GradientStatistics.Mode.MEAN : GradientStatistics.Mode.MEAN_SQUARED,
-                c.has("impl") && c.get("impl").getAsString().equals("spmm") ? RosaConfig.Impl.SPMM : RosaConfig.Impl.SP_ADD);
+                c.has("impl") && c.get("impl").getAsString().equals("spmm") ? RosaConfig.Impl.SPMM : RosaConfig.Impl.SP_ADD,
+                densities);
     }
 
     /** Installs the saved masks and copies the saved tensors into the attached RoSA adapters. */

@@ -49,8 +49,8 @@ public final class RosaAdapter implements LinearAdapter {
 
     /** LoRA initialized as peft does (A Kaiming-uniform, B zero); no mask yet, so S is empty. */
     public static RosaAdapter create(String module, Linear base, RosaConfig cfg, long seed, int site) {
-        Backend be = base.weight().value().backend();
-        DType dt = base.weight().value().dtype();
+        Backend be = base.backend();
+        DType dt = base.dtype();
         Variable a = null;
         Variable b = null;
         if (cfg.r() > 0) {
@@ -94,12 +94,12 @@ public final class RosaAdapter implements LinearAdapter {
             throw new IllegalArgumentException(module + ": mask of " + m.rows() + "x" + m.cols() + " for a "
                     + base.outFeatures() + "x" + base.inFeatures() + " layer");
         }
-        Backend be = base.weight().value().backend();
+        Backend be = base.backend();
         this.mask = m;
         this.rowOffs = m.rowOffsTensor(be);
         this.colIdx = m.colIdxTensor(be);
         values.zeroGrad();
-        values.setValue(be.zeros(base.weight().value().dtype(), m.nnz()));
+        values.setValue(be.zeros(base.dtype(), m.nnz()));
     }
 
     /** Starts (non-null) or stops (null) folding this layer's weight gradients into {@code stats}. */
@@ -117,20 +117,20 @@ public final class RosaAdapter implements LinearAdapter {
             return base.base(t, x);
         }
         Backend be = t.backend();
-        // sp_add multiplies by W + S: S is added into W in place around each product that reads it
-        // and W restored exactly afterwards, so no dense copy is made or kept; spmm keeps W and adds
-        // x S^T separately
+        // sp_add multiplies by W + S: S is added into the frozen weight in place around each product
+        // that reads it and W restored exactly afterwards, so no dense copy is made or kept; spmm
+        // keeps W and adds x S^T separately
         boolean spAdd = hasSparse() && impl == RosaConfig.Impl.SP_ADD;
         Variable y;
         if (a != null) {
             Variable in = ctx == null || dropout == 0f ? x : t.dropout(x, dropout, ctx.randomSeed(1000 + site), 0);
-            y = spAdd ? t.lowRankLinear(x, withSparse(be), in, a, b, scaling)
-                    : t.lowRankLinear(x, base.weight(), in, a, b, scaling);
+            y = spAdd ? base.withLowRank(t, withSparse(be), x, in, a, b, scaling)
+                    : base.baseWithLowRank(t, x, in, a, b, scaling);
+        } else if (spAdd) {
+            y = base.withDenseWeight(t, x, w -> be.csrAddDense(values.value(), rowOffs, colIdx, w));
         } else {
-            y = t.matmul(x, spAdd ? t.constant(t.track(be.csrAddDense(values.value(), rowOffs, colIdx,
-                    base.weight().value()))) : base.weight(), true);
+            y = base.base(t, x);
         }
-        y = base.withBias(t, y);
         if (hasSparse() && impl == RosaConfig.Impl.SPMM) {
             int cols = base.inFeatures();
             Tensor x2 = x.value().reshape(-1, cols);
@@ -147,14 +147,18 @@ public final class RosaAdapter implements LinearAdapter {
         return tapGradients(t, y, x);
     }
 
-    /** The base weight with S added in place while a product reads it, restored bit-exactly after. */
+    /**
+     * The frozen weight with S added in place while a product reads it and restored bit-exactly
+     * after (over an NF4 base the weight is a dequantized copy, released after the product).
+     */
     private Tape.TransientWeight withSparse(Backend be) {
+        Tape.TransientWeight frozen = base.frozenWeight();
         return new Tape.TransientWeight() {
             private Tensor saved;
 
             @Override
             public Tensor acquire() {
-                Tensor w = base.weight().value();
+                Tensor w = frozen.acquire();
                 saved = be.empty(w.dtype(), mask.nnz());
                 be.csrAddInPlace(values.value(), rowOffs, colIdx, w, saved);
                 return w;
@@ -165,6 +169,7 @@ public final class RosaAdapter implements LinearAdapter {
                 be.csrRestore(saved, rowOffs, colIdx, w);
                 saved.close();
                 saved = null;
+                frozen.release(w);
             }
         };
     }
@@ -224,16 +229,17 @@ public final class RosaAdapter implements LinearAdapter {
     }
 
     private void addDelta(float sign) {
-        Backend be = base.weight().value().backend();
-        Tensor w = base.weight().value();
-        if (a != null) {
-            be.gemm(b.value(), false, a.value(), false, w, sign * scaling, 1f);
-        }
-        if (hasSparse()) {
-            try (Tensor v = be.scale(values.value(), sign);
-                 Tensor sum = be.csrAddDense(v, rowOffs, colIdx, w)) {
-                be.copy(sum, w);
+        Backend be = base.backend();
+        base.updateWeight(w -> {
+            if (a != null) {
+                be.gemm(b.value(), false, a.value(), false, w, sign * scaling, 1f);
             }
-        }
+            if (hasSparse()) {
+                try (Tensor v = be.scale(values.value(), sign);
+                     Tensor sum = be.csrAddDense(v, rowOffs, colIdx, w)) {
+                    be.copy(sum, w);
+                }
+            }
+        });
     }
 }

@@ -22,7 +22,7 @@ public final class RosaSchedule implements StepHook {
     public RosaSchedule(AdapterSet adapters, RosaConfig cfg) {
         this.adapters = adapters;
         this.cfg = cfg;
-        this.masksReady = cfg.density() == 0;
+        this.masksReady = !cfg.hasSparse();
     }
 
     /** Installs saved masks (the paper recipe's second run); no statistics are collected then. */
@@ -53,7 +53,7 @@ public final class RosaSchedule implements StepHook {
         if (!masksReady && step >= cfg.warmupSteps() && stats.isEmpty()) {
             for (Map.Entry<String, LinearAdapter> e : adapters.adapters().entrySet()) {
                 RosaAdapter a = (RosaAdapter) e.getValue();
-                GradientStatistics g = new GradientStatistics(a.base().weight().value().backend(),
+                GradientStatistics g = new GradientStatistics(a.base().backend(),
                         a.base().outFeatures(), a.base().inFeatures(), cfg.gradAccMode());
                 stats.put(e.getKey(), g);
                 a.collect(g);
@@ -68,7 +68,7 @@ public final class RosaSchedule implements StepHook {
                 RosaAdapter a = (RosaAdapter) e.getValue();
                 GradientStatistics g = stats.get(e.getKey());
                 a.collect(null);
-                a.setMask(g.mask(cfg.density()));
+                a.setMask(g.mask(cfg.densityFor(e.getKey())));
                 g.close();
             }
             stats.clear();

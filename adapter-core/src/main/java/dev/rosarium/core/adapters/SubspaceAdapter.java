@@ -37,8 +37,8 @@ public final class SubspaceAdapter implements LinearAdapter {
         this.cfg = cfg;
         this.seed = seed;
         this.site = site;
-        Backend be = base.weight().value().backend();
-        DType dt = base.weight().value().dtype();
+        Backend be = base.backend();
+        DType dt = base.dtype();
         int k = Math.min(base.outFeatures(), base.inFeatures());
         if (cfg.rank() >= k) {
             throw new IllegalArgumentException(module + ": rank " + cfg.rank() + " is not below min(out, in) = " + k
@@ -57,7 +57,7 @@ public final class SubspaceAdapter implements LinearAdapter {
     /** Merges the current slice and samples a new one (the model's function is unchanged). */
     public void factorize() {
         merge();
-        Backend be = base.weight().value().backend();
+        Backend be = base.backend();
         Tensor w = base.weight().value();
         ThinSvd.Result svd = ThinSvd.of(w);
         int k = svd.s().dim(0);
@@ -126,7 +126,7 @@ public final class SubspaceAdapter implements LinearAdapter {
     @Override
     public void merge() {
         if (!merged) {
-            base.weight().value().backend().gemm(b.value(), false, a.value(), false, base.weight().value(), 1f, 1f);
+            base.backend().gemm(b.value(), false, a.value(), false, base.weight().value(), 1f, 1f);
             merged = true;
         }
     }
@@ -134,7 +134,7 @@ public final class SubspaceAdapter implements LinearAdapter {
     @Override
     public void unmerge() {
         if (merged && draws > 0) {
-            base.weight().value().backend().gemm(b.value(), false, a.value(), false, base.weight().value(), -1f, 1f);
+            base.backend().gemm(b.value(), false, a.value(), false, base.weight().value(), -1f, 1f);
             merged = false;
         }
     }

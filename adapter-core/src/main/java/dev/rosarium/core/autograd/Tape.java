@@ -14,6 +14,7 @@ import dev.rosarium.core.tensor.UnaryOp;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Reverse-mode autograd over one forward pass. Each op computes its value on the backend and, when
@@ -166,26 +167,16 @@ public final class Tape implements AutoCloseable {
     public Variable matmul(Variable x, Variable w, boolean transW) {
         Tensor xv = x.value();
         Tensor wv = w.value();
+        Tensor out = product(xv, wv, transW);
         int k = xv.dim(-1);
         int rows = xv.numelInt() / k;
-        int n = transW ? wv.dim(0) : wv.dim(1);
-        int wk = transW ? wv.dim(1) : wv.dim(0);
-        if (wv.rank() != 2 || wk != k) {
-            throw new IllegalArgumentException("matmul: x " + xv + " does not match weight " + wv
-                    + (transW ? " (transposed)" : ""));
-        }
-        int[] outShape = xv.shape();
-        outShape[outShape.length - 1] = n;
-        Tensor out = backend.empty(xv.dtype(), outShape);
+        int n = out.dim(-1);
         Tensor x2 = xv.reshape(rows, k);
-        backend.gemm(x2, false, wv, transW, out.reshape(rows, n), 1f, 0f);
         Variable[] holder = new Variable[1];
         holder[0] = record(out, () -> {
             Tensor dy = holder[0].grad().reshape(rows, n);
             if (x.requiresGrad()) {
-                Tensor dx = backend.empty(xv.dtype(), xv.shape());
-                backend.gemm(dy, false, wv, !transW, dx.reshape(rows, k), 1f, 0f);
-                push(x, dx);
+                push(x, inputGradient(dy, xv, wv, transW));
             }
             if (w.requiresGrad()) {
                 Tensor dw = backend.empty(wv.dtype(), wv.shape());
@@ -304,6 +295,51 @@ public final class Tape implements AutoCloseable {
             }
         }, w == null ? new Variable[] {x, in, a, b} : new Variable[] {x, w, in, a, b});
         return holder[0];
+    }
+
+    /**
+     * {@code x W^T} for a frozen {@code W} that {@code weight} builds afresh for the forward and again
+     * for the backward pass, closing it after each use: a 4-bit base is dequantized twice rather
+     * than kept dense between the passes.
+     */
+    public Variable matmulRebuilt(Variable x, Supplier<Tensor> weight) {
+        Tensor xv = x.value();
+        Tensor out;
+        try (Tensor w = weight.get()) {
+            out = product(xv, w, true);
+        }
+        int rows = xv.numelInt() / xv.dim(-1);
+        int n = out.dim(-1);
+        return custom(out, (dO, grads) -> {
+            if (x.requiresGrad()) {
+                try (Tensor w = weight.get()) {
+                    grads.push(x, inputGradient(dO.reshape(rows, n), xv, w, true));
+                }
+            }
+        }, x);
+    }
+
+    private Tensor product(Tensor xv, Tensor wv, boolean transW) {
+        int k = xv.dim(-1);
+        int rows = xv.numelInt() / k;
+        int n = transW ? wv.dim(0) : wv.dim(1);
+        int wk = transW ? wv.dim(1) : wv.dim(0);
+        if (wv.rank() != 2 || wk != k) {
+            throw new IllegalArgumentException("matmul: x " + xv + " does not match weight " + wv
+                    + (transW ? " (transposed)" : ""));
+        }
+        int[] outShape = xv.shape();
+        outShape[outShape.length - 1] = n;
+        Tensor out = backend.empty(xv.dtype(), outShape);
+        backend.gemm(xv.reshape(rows, k), false, wv, transW, out.reshape(rows, n), 1f, 0f);
+        return out;
+    }
+
+    private Tensor inputGradient(Tensor dy, Tensor xv, Tensor wv, boolean transW) {
+        int k = xv.dim(-1);
+        Tensor dx = backend.empty(xv.dtype(), xv.shape());
+        backend.gemm(dy, false, wv, !transW, dx.reshape(xv.numelInt() / k, k), 1f, 0f);
+        return dx;
     }
 
     /** Elementwise {@code a op b}; {@code b} may be a trailing-shape broadcast (bias, per-channel scale). */

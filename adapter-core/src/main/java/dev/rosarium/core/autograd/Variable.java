@@ -33,10 +33,21 @@ public final class Variable {
 
     /** Replaces the value of a leaf (e.g. after a merge and resample); the old one is the caller's. */
     public void setValue(Tensor newValue) {
-        if (!newValue.sameShape(value) && grad != null) {
+        if (value != null && !newValue.sameShape(value) && grad != null) {
             throw new IllegalStateException("changing the shape of a variable that holds a gradient");
         }
         this.value = newValue;
+    }
+
+    /**
+     * Drops the value of a frozen leaf whose storage moved elsewhere (a base weight kept in NF4 by
+     * its layer); the tensor itself is the caller's to close.
+     */
+    public void clearValue() {
+        if (requiresGrad) {
+            throw new IllegalStateException("a trainable variable must keep its value");
+        }
+        this.value = null;
     }
 
     public Tensor grad() {

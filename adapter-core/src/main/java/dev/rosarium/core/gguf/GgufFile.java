@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * A GGUF (v2/v3) file: metadata key/values, tensor infos, and tensor data dequantized to fp32 on
@@ -82,6 +84,22 @@ public final class GgufFile implements AutoCloseable {
             buf.get(b);
             return new String(b, StandardCharsets.UTF_8);
         }
+    }
+
+    /**
+     * The GGUF file a model path names: the path itself when it is a {@code .gguf} file, the first
+     * {@code .gguf} (by name) of a directory without {@code config.json}; null when it is neither.
+     */
+    public static Path find(Path path) throws IOException {
+        if (Files.isRegularFile(path) && path.toString().endsWith(".gguf")) {
+            return path;
+        }
+        if (Files.isDirectory(path) && !Files.exists(path.resolve("config.json"))) {
+            try (Stream<Path> s = Files.list(path)) {
+                return s.filter(p -> p.toString().endsWith(".gguf")).sorted().findFirst().orElse(null);
+            }
+        }
+        return null;
     }
 
     public static GgufFile open(Path file) throws IOException {

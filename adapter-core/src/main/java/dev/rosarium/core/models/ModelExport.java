@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Writes a model (typically after merging its adapters) as a Hugging Face directory:
@@ -21,9 +22,22 @@ public final class ModelExport {
 
     public static void saveHfDirectory(Path dir, Weights weights, String configJson, Map<String, Path> extraFiles,
                                        DType dtype) throws IOException {
+        saveHfDirectory(dir, weights, UnaryOperator.identity(), configJson, extraFiles, dtype);
+    }
+
+    /**
+     * Writes {@code config.json}, {@code model.safetensors} (every weight, under {@code rename} of its
+     * name) and the extra files into {@code dir}, atomically.
+     */
+    public static void saveHfDirectory(Path dir, Weights weights, UnaryOperator<String> rename, String configJson,
+                                       Map<String, Path> extraFiles, DType dtype) throws IOException {
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
         for (NamedParameter p : weights.all()) {
-            w.add(p.name(), p.variable().value(), dtype);
+            if (p.variable().value() == null) {
+                throw new IllegalStateException("weight " + p.name() + " is stored in 4 bits; dequantize its layer "
+                        + "(Linear.dequantize) before exporting");
+            }
+            w.add(rename.apply(p.name()), p.variable().value(), dtype);
         }
         byte[] tensors = w.toBytes();
         AtomicFiles.writeDirectory(dir, tmp -> {

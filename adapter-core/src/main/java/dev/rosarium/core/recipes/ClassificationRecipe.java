@@ -5,20 +5,24 @@ import dev.rosarium.core.autograd.Tape;
 import dev.rosarium.core.autograd.Variable;
 import dev.rosarium.core.model.ModelCache;
 import dev.rosarium.core.models.HfModelDirectory;
+import dev.rosarium.core.models.ModelTokenizer;
 import dev.rosarium.core.models.bert.BertForSequenceClassification;
+import dev.rosarium.core.nn.Linear;
 import dev.rosarium.core.optim.AdamW;
 import dev.rosarium.core.optim.LrSchedule;
 import dev.rosarium.core.optim.NamedParameter;
 import dev.rosarium.core.optim.ParamGroup;
 import dev.rosarium.core.tasks.ClassificationExample;
+import dev.rosarium.core.tasks.RowSelection;
 import dev.rosarium.core.tasks.Split;
 import dev.rosarium.core.tasks.Task;
 import dev.rosarium.core.tasks.Tasks;
 import dev.rosarium.core.tensor.Backend;
 import dev.rosarium.core.tensor.DType;
 import dev.rosarium.core.tensor.Tensor;
-import dev.rosarium.core.tokenize.HfTokenizer;
+import dev.rosarium.core.tokenize.ExampleTokenizer;
 import dev.rosarium.core.tokenize.TokenizedBatch;
+import dev.rosarium.core.tokenize.TokenizedExample;
 import dev.rosarium.core.train.DataSource;
 import dev.rosarium.core.train.StepMetrics;
 import dev.rosarium.core.train.TrainingLoop;
@@ -34,19 +38,34 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * Fine-tunes a BERT-family encoder with a classification head: shuffle the rows each epoch from the
- * seed, tokenize and pad each batch as it is drawn, train with AdamW and linear warm-up/decay, and score the
- * held-out split before and after.
+ * Fine-tunes a BERT-family encoder with a classification head: tokenize the rows once, shuffle them
+ * each epoch from the seed, pad each batch as it is drawn, train with AdamW and linear warm-up/decay,
+ * and score the held-out split before and after.
  */
 public final class ClassificationRecipe {
     private final Backend backend;
     private final Path dataRoot;
     private final ModelCache models;
+    private final Path exportDir;
 
     public ClassificationRecipe(Backend backend, Path dataRoot, ModelCache models) {
+        this(backend, dataRoot, models, null);
+    }
+
+    private ClassificationRecipe(Backend backend, Path dataRoot, ModelCache models, Path exportDir) {
         this.backend = backend;
         this.dataRoot = dataRoot;
         this.models = models;
+        this.exportDir = exportDir;
+    }
+
+    /**
+     * The same recipe, also saving into {@code dir} the adapter in peft's layout with the new head as
+     * modules_to_save ({@code adapter/}; methods with an adapter file only) and the merged model as
+     * a transformers directory with its tokenizer ({@code merged/}).
+     */
+    public ClassificationRecipe exportingTo(Path dir) {
+        return new ClassificationRecipe(backend, dataRoot, models, dir);
     }
 
     /** One tokenized batch on the backend, with its labels. */
@@ -54,28 +73,39 @@ public final class ClassificationRecipe {
     }
 
     /**
-     * Runs the configuration: full fine-tuning trains every weight; an adapter method trains its
-     * adapters and the classification head. Progress receives every optimizer step.
+     * Runs the configuration on the task's rows: selects them ({@link RowSelection}), tokenizes them
+     * once, and trains as {@link #run(ClassificationConfig, List, List, Consumer)} does.
      */
     public ClassificationResult run(ClassificationConfig cfg, Consumer<StepMetrics> progress) throws IOException {
+        Task.Classification task = classification(cfg);
+        List<ClassificationExample> train = RowSelection.train(task.read(dataRoot, Split.TRAIN), cfg.trainRows(),
+                cfg.seed());
+        List<ClassificationExample> eval = RowSelection.eval(task.read(dataRoot, Split.EVAL), cfg.evalRows());
+        try (ExampleTokenizer tok = ExampleTokenizer.open(ModelTokenizer.locate(models.resolve(cfg.model())),
+                cfg.maxLength())) {
+            return run(cfg, tok.classification(train), tok.classification(eval), progress);
+        }
+    }
+
+    /**
+     * Runs the configuration on rows already tokenized (prepared shards, or {@link ExampleTokenizer}
+     * output): full fine-tuning trains every weight; an adapter method trains its adapters and the
+     * classification head. The rows are used as given ({@code trainRows}, {@code evalRows} and
+     * {@code maxLength} of the configuration are not applied again). Progress receives every
+     * optimizer step.
+     */
+    public ClassificationResult run(ClassificationConfig cfg, List<TokenizedExample> train, List<TokenizedExample> eval,
+                                    Consumer<StepMetrics> progress) throws IOException {
+        Task.Classification ct = classification(cfg);
+        checkLabels(train, ct, "train");
+        checkLabels(eval, ct, "eval");
         boolean full = AdapterMethods.isFull(cfg.method());
         Predicate<String> trainable = full ? name -> true : name -> name.startsWith("classifier.");
-        Task task = Tasks.byName(cfg.task());
-        if (!(task instanceof Task.Classification ct)) {
-            throw new IllegalArgumentException("task " + cfg.task() + " is not a classification task");
-        }
-        Path modelDir = models.resolve(cfg.model());
-        List<ClassificationExample> train = subset(ct.read(dataRoot, Split.TRAIN), cfg.trainRows(), cfg.seed());
-        List<ClassificationExample> eval = ct.read(dataRoot, Split.EVAL);
-        if (cfg.evalRows() >= 0 && cfg.evalRows() < eval.size()) {
-            eval = eval.subList(0, cfg.evalRows());
-        }
-        try (HfModelDirectory dir = HfModelDirectory.open(modelDir);
-             HfTokenizer tok = HfTokenizer.open(dir.tokenizerFile(), cfg.maxLength(),
-                     dir.config().has("pad_token_id") ? dir.config().get("pad_token_id").getAsInt() : 0)) {
+        try (HfModelDirectory dir = HfModelDirectory.open(models.resolve(cfg.model()))) {
+            int padId = dir.config().has("pad_token_id") ? dir.config().get("pad_token_id").getAsInt() : 0;
             BertForSequenceClassification model = BertForSequenceClassification.load(dir, ct.numLabels(), backend,
                     DType.F32, trainable, cfg.seed());
-            Map<String, Double> before = evaluate(model, tok, ct, eval, cfg.batchSize());
+            Map<String, Double> before = evaluate(model, ct, eval, cfg.batchSize(), padId);
             int stepsPerEpoch = (train.size() + cfg.batchSize() - 1) / cfg.batchSize();
             long total = (long) stepsPerEpoch * cfg.epochs();
             AdapterMethods.Setup setup = AdapterMethods.attach(cfg.method(), model.linearModules(), cfg.lr(),
@@ -92,7 +122,7 @@ public final class ClassificationRecipe {
             groups.add(new ParamGroup("no_decay", plain, cfg.lr(), 0.0));
             AdamW opt = AdamW.withDefaults(groups);
             LrSchedule schedule = new LrSchedule.LinearWarmupDecay(Math.round(cfg.warmupRatio() * total), total);
-            DataSource<Batch> data = new ShuffledBatches(train, tok, cfg.batchSize(), cfg.seed());
+            DataSource<Batch> data = new ShuffledBatches(train, cfg.batchSize(), cfg.seed(), padId);
             TrainingLoop<Batch> loop = new TrainingLoop<>(backend, opt, schedule, data,
                     (t, b, ctx) -> t.crossEntropy(model.logits(t, b.ids(), b.types(), b.mask(), ctx), b.labels(), -100),
                     new TrainingLoop.Settings(total, 1, cfg.maxGradNorm(), 0, cfg.seed(), cfg.toString()), null);
@@ -107,30 +137,45 @@ public final class ClassificationRecipe {
             // counted after training: RoSA's sparse values only get their size once the masks exist
             long trainableCount = groups.stream().flatMap(g -> g.params().stream())
                     .mapToLong(p -> p.variable().value().numel()).sum();
-            Map<String, Double> after = evaluate(model, tok, ct, eval, cfg.batchSize());
+            Map<String, Double> after = evaluate(model, ct, eval, cfg.batchSize(), padId);
             Map<String, Double> merged = after;
+            if (exportDir != null) {
+                setup.saveAdapter(exportDir.resolve("adapter"), model.weights().trainable().stream()
+                        .filter(p -> p.name().startsWith("classifier.")).toList(), cfg.model(), "SEQ_CLS", DType.F32);
+            }
             if (setup.adapters() != null) {
                 setup.adapters().mergeAndUnload();
-                merged = evaluate(model, tok, ct, eval, cfg.batchSize());
+                merged = evaluate(model, ct, eval, cfg.batchSize(), padId);
+            }
+            if (exportDir != null) {
+                // a 4-bit base exports as its dequantized merged weights: transformers reads them without bitsandbytes
+                model.linearModules().values().forEach(Linear::dequantize);
+                model.saveHfDirectory(exportDir.resolve("merged"), DType.F32, Map.of("tokenizer.json", dir.tokenizerFile()));
             }
             return new ClassificationResult(before, after, merged, total, last[0], seconds, trainableCount);
         }
     }
 
-    static List<ClassificationExample> subset(List<ClassificationExample> all, int n, long seed) {
-        if (n < 0 || n >= all.size()) {
-            return all;
+    private static Task.Classification classification(ClassificationConfig cfg) {
+        if (!(Tasks.byName(cfg.task()) instanceof Task.Classification ct)) {
+            throw new IllegalArgumentException("task " + cfg.task() + " is not a classification task");
         }
-        List<ClassificationExample> copy = new ArrayList<>(all);
-        Collections.shuffle(copy, new Random(seed));
-        return copy.subList(0, n);
+        return ct;
     }
 
-    private Batch encode(HfTokenizer tok, List<ClassificationExample> rows) {
-        List<String> first = rows.stream().map(ClassificationExample::text).toList();
-        List<String> second = rows.get(0).pair() == null ? null : rows.stream().map(ClassificationExample::pair).toList();
-        TokenizedBatch b = tok.encodeBatch(first, second);
-        int[] labels = rows.stream().mapToInt(ClassificationExample::label).toArray();
+    private static void checkLabels(List<TokenizedExample> rows, Task.Classification task, String split) {
+        for (int i = 0; i < rows.size(); i++) {
+            int label = rows.get(i).label();
+            if (label < 0 || label >= task.numLabels()) {
+                throw new IllegalArgumentException(split + " row " + i + ": label " + label + " is not in [0, "
+                        + task.numLabels() + ") of task " + task.name());
+            }
+        }
+    }
+
+    private Batch encode(List<TokenizedExample> rows, int padId) {
+        TokenizedBatch b = TokenizedBatch.pad(rows, padId);
+        int[] labels = rows.stream().mapToInt(TokenizedExample::label).toArray();
         return new Batch(backend.fromInts(b.ids(), DType.I32, b.batch(), b.seq()),
                 backend.fromInts(b.typeIds(), DType.I32, b.batch(), b.seq()),
                 backend.fromInts(b.mask(), DType.I32, b.batch(), b.seq()),
@@ -138,13 +183,13 @@ public final class ClassificationRecipe {
     }
 
     /** Held-out metrics of the current weights (no dropout). */
-    public Map<String, Double> evaluate(BertForSequenceClassification model, HfTokenizer tok, Task.Classification task,
-                                        List<ClassificationExample> rows, int batchSize) {
+    private Map<String, Double> evaluate(BertForSequenceClassification model, Task.Classification task,
+                                         List<TokenizedExample> rows, int batchSize, int padId) {
         int[] predicted = new int[rows.size()];
         int[] gold = new int[rows.size()];
         for (int from = 0; from < rows.size(); from += batchSize) {
-            List<ClassificationExample> part = rows.subList(from, Math.min(rows.size(), from + batchSize));
-            Batch b = encode(tok, part);
+            List<TokenizedExample> part = rows.subList(from, Math.min(rows.size(), from + batchSize));
+            Batch b = encode(part, padId);
             try (Tape t = Tape.inference(backend)) {
                 Variable logits = model.logits(t, b.ids(), b.types(), b.mask(), null);
                 float[] l = logits.value().toFloats();
@@ -166,20 +211,20 @@ public final class ClassificationRecipe {
 
     /** Batches of a fixed row list, reshuffled every epoch from (seed, epoch). */
     private final class ShuffledBatches implements DataSource<Batch> {
-        private final List<ClassificationExample> rows;
-        private final HfTokenizer tok;
+        private final List<TokenizedExample> rows;
         private final int batchSize;
         private final long seed;
+        private final int padId;
         private final int perEpoch;
         private long position;
         private long epochShuffled = -1;
-        private List<ClassificationExample> order;
+        private List<TokenizedExample> order;
 
-        ShuffledBatches(List<ClassificationExample> rows, HfTokenizer tok, int batchSize, long seed) {
+        ShuffledBatches(List<TokenizedExample> rows, int batchSize, long seed, int padId) {
             this.rows = rows;
-            this.tok = tok;
             this.batchSize = batchSize;
             this.seed = seed;
+            this.padId = padId;
             this.perEpoch = (rows.size() + batchSize - 1) / batchSize;
         }
 
@@ -193,7 +238,7 @@ public final class ClassificationRecipe {
                 epochShuffled = epoch;
             }
             position++;
-            return encode(tok, order.subList(index * batchSize, Math.min(order.size(), (index + 1) * batchSize)));
+            return encode(order.subList(index * batchSize, Math.min(order.size(), (index + 1) * batchSize)), padId);
         }
 
         @Override

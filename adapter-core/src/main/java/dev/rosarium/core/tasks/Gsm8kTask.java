@@ -25,8 +25,13 @@ public final class Gsm8kTask implements Task.Generation {
     }
 
     @Override
+    public Path file(Path dataRoot, Split split) {
+        return dataRoot.resolve("gsm8k").resolve(split == Split.TRAIN ? "train.jsonl" : "test.jsonl");
+    }
+
+    @Override
     public List<GenerationExample> read(Path dataRoot, Split split) throws IOException {
-        Path file = dataRoot.resolve("gsm8k").resolve(split == Split.TRAIN ? "train.jsonl" : "test.jsonl");
+        Path file = file(dataRoot, split);
         List<GenerationExample> out = new ArrayList<>();
         for (DataFiles.Row<com.google.gson.JsonObject> r : DataFiles.jsonl(file)) {
             String q = DataFiles.field(file, r, "question");

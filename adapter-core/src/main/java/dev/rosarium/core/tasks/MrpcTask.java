@@ -19,8 +19,13 @@ public final class MrpcTask implements Task.Classification {
     }
 
     @Override
+    public Path file(Path dataRoot, Split split) {
+        return dataRoot.resolve("mrpc").resolve(split == Split.TRAIN ? "train.tsv" : "test.tsv");
+    }
+
+    @Override
     public List<ClassificationExample> read(Path dataRoot, Split split) throws IOException {
-        Path file = dataRoot.resolve("mrpc").resolve(split == Split.TRAIN ? "train.tsv" : "test.tsv");
+        Path file = file(dataRoot, split);
         List<ClassificationExample> out = new ArrayList<>();
         for (DataFiles.Row<String[]> r : DataFiles.tsv(file, "Quality", "#1 ID", "#2 ID", "#1 String", "#2 String")) {
             String[] f = r.value();

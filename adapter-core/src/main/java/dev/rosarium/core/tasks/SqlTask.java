@@ -20,8 +20,13 @@ public final class SqlTask implements Task.Generation {
     }
 
     @Override
+    public Path file(Path dataRoot, Split split) {
+        return dataRoot.resolve("sql").resolve(split == Split.TRAIN ? "train.jsonl" : "valid.jsonl");
+    }
+
+    @Override
     public List<GenerationExample> read(Path dataRoot, Split split) throws IOException {
-        Path file = dataRoot.resolve("sql").resolve(split == Split.TRAIN ? "train.jsonl" : "valid.jsonl");
+        Path file = file(dataRoot, split);
         List<GenerationExample> out = new ArrayList<>();
         for (DataFiles.Row<JsonObject> r : DataFiles.jsonl(file)) {
             JsonArray m = r.value().has("messages") && r.value().get("messages").isJsonArray()

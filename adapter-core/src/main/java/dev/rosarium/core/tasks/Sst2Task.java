@@ -19,8 +19,13 @@ public final class Sst2Task implements Task.Classification {
     }
 
     @Override
+    public Path file(Path dataRoot, Split split) {
+        return dataRoot.resolve("sst2").resolve(split == Split.TRAIN ? "train.tsv" : "dev.tsv");
+    }
+
+    @Override
     public List<ClassificationExample> read(Path dataRoot, Split split) throws IOException {
-        Path file = dataRoot.resolve("sst2").resolve(split == Split.TRAIN ? "train.tsv" : "dev.tsv");
+        Path file = file(dataRoot, split);
         List<ClassificationExample> out = new ArrayList<>();
         for (DataFiles.Row<String[]> r : DataFiles.tsv(file, "sentence", "label")) {
             out.add(new ClassificationExample(r.value()[0].trim(), null,

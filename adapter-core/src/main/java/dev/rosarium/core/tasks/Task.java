@@ -9,6 +9,9 @@ import java.util.Map;
 public sealed interface Task permits Task.Classification, Task.Generation {
     String name();
 
+    /** The one file a split is read from (its bytes are what prepared data is keyed on). */
+    Path file(Path dataRoot, Split split);
+
     /** A task whose model picks one of {@link #numLabels()} labels. */
     non-sealed interface Classification extends Task {
         int numLabels();

@@ -25,8 +25,13 @@ public final class ViggoTask implements Task.Generation {
     }
 
     @Override
+    public Path file(Path dataRoot, Split split) {
+        return dataRoot.resolve("viggo").resolve(split == Split.TRAIN ? "train.jsonl" : "validation.jsonl");
+    }
+
+    @Override
     public List<GenerationExample> read(Path dataRoot, Split split) throws IOException {
-        Path file = dataRoot.resolve("viggo").resolve(split == Split.TRAIN ? "train.jsonl" : "validation.jsonl");
+        Path file = file(dataRoot, split);
         List<GenerationExample> out = new ArrayList<>();
         for (DataFiles.Row<com.google.gson.JsonObject> r : DataFiles.jsonl(file)) {
             String target = DataFiles.field(file, r, "target");

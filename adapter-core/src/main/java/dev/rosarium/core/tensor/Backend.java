@@ -53,6 +53,30 @@ public interface Backend {
         return cast(src, src.dtype());
     }
 
+    /**
+     * Dequantizes a 4-bit NormalFloat weight with double quantization, bitsandbytes' layout
+     * ({@link dev.rosarium.core.quant.Nf4}): {@code packed} holds two U8 codes a byte (high nibble
+     * first), {@code absmaxCodes} one U8 code per block of 64 into the signed dynamic map, and
+     * {@code absmax2} one F32 scale per 256 blocks; {@code offset} is added back to every absmax.
+     * The default goes through the host, which suits the CPU backend; a device backend overrides it
+     * with a kernel.
+     */
+    default Tensor dequantizeNf4(Tensor packed, Tensor absmaxCodes, Tensor absmax2, float offset, DType dtype,
+                                 int... shape) {
+        int numel = Math.toIntExact(Shapes.numel(shape));
+        float[] dense = dev.rosarium.core.quant.Nf4.dequantize(new dev.rosarium.core.quant.Nf4.Quantized(numel,
+                bytes(toInts(packed)), bytes(toInts(absmaxCodes)), toFloats(absmax2), offset));
+        return fromFloats(dense, dtype, shape);
+    }
+
+    private static byte[] bytes(int[] values) {
+        byte[] out = new byte[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = (byte) values[i];
+        }
+        return out;
+    }
+
     void fill(Tensor t, float value);
 
     /** Frees the buffer of a tensor that is not a view. */

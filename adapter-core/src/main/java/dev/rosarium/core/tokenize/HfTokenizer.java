@@ -6,6 +6,7 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -25,6 +26,7 @@ public final class HfTokenizer implements AutoCloseable {
         this.padId = padId;
     }
 
+    /** A tokenizer truncating to {@code maxLength}; {@code padId} fills {@link #encodeBatch} rows. */
     public static HfTokenizer open(Path tokenizerJson, int maxLength, int padId) throws IOException {
         if (!Files.isRegularFile(tokenizerJson)) {
             throw new IOException(tokenizerJson + ": tokenizer file not found");
@@ -47,29 +49,42 @@ public final class HfTokenizer implements AutoCloseable {
         return tokenizer.decode(ids, true);
     }
 
+    /** Ids and token type ids of one input, with the tokenizer's special tokens, truncated to {@code maxLength}. */
+    public record Encoded(int[] ids, int[] typeIds) {
+    }
+
+    /** Encodes a text, or a text pair when {@code second} is not null. */
+    public Encoded encodeWithTypes(String first, String second) {
+        Encoding e = second == null ? tokenizer.encode(first) : tokenizer.encode(first, second);
+        return new Encoded(toInts(e.getIds()), toInts(e.getTypeIds()));
+    }
+
     /** Encodes texts (or pairs when {@code second} is not null) and right-pads them to the longest. */
     public TokenizedBatch encodeBatch(List<String> first, List<String> second) {
-        int n = first.size();
-        Encoding[] enc = new Encoding[n];
-        int seq = 0;
-        for (int i = 0; i < n; i++) {
-            enc[i] = second == null ? tokenizer.encode(first.get(i)) : tokenizer.encode(first.get(i), second.get(i));
-            seq = Math.max(seq, enc[i].getIds().length);
+        List<int[]> ids = new ArrayList<>();
+        List<int[]> types = new ArrayList<>();
+        for (int i = 0; i < first.size(); i++) {
+            Encoded e = encodeWithTypes(first.get(i), second == null ? null : second.get(i));
+            ids.add(e.ids());
+            types.add(e.typeIds());
         }
-        int[] ids = new int[n * seq];
-        int[] types = new int[n * seq];
-        int[] mask = new int[n * seq];
-        java.util.Arrays.fill(ids, padId);
-        for (int i = 0; i < n; i++) {
-            long[] id = enc[i].getIds();
-            long[] ty = enc[i].getTypeIds();
-            for (int j = 0; j < id.length; j++) {
-                ids[i * seq + j] = Math.toIntExact(id[j]);
-                types[i * seq + j] = (int) ty[j];
-                mask[i * seq + j] = 1;
-            }
+        return TokenizedBatch.pad(ids, types, padId);
+    }
+
+    /**
+     * Ids of a text that continues an already encoded one (an answer after its prompt): no special
+     * tokens are added, only truncation to {@code maxLength} applies.
+     */
+    public long[] encodeContinuation(String text) {
+        return tokenizer.encode(text, false, false).getIds();
+    }
+
+    static int[] toInts(long[] ids) {
+        int[] out = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            out[i] = Math.toIntExact(ids[i]);
         }
-        return new TokenizedBatch(n, seq, ids, types, mask);
+        return out;
     }
 
     @Override

@@ -39,10 +39,14 @@ class AdapterBehaviourTest {
                 be, DType.F32, n -> false));
     }
 
-    private record Batch(Tensor x, Tensor y) {
+    record Batch(Tensor x, Tensor y) {
     }
 
     private Batch batch() {
+        return batch(be);
+    }
+
+    static Batch batch(Backend be) {
         Random r = new Random(11);
         int[] ids = new int[4 * 12];
         int[] tg = new int[ids.length];
@@ -56,6 +60,10 @@ class AdapterBehaviourTest {
     }
 
     private float[] logits(LlamaForCausalLM m, Batch b) {
+        return logits(be, m, b);
+    }
+
+    static float[] logits(Backend be, LlamaForCausalLM m, Batch b) {
         try (Tape t = Tape.inference(be)) {
             return m.logits(t, b.x(), null, null, null).value().toFloats();
         }
@@ -63,6 +71,11 @@ class AdapterBehaviourTest {
 
     /** Trains a method for {@code steps} steps through the registry; returns the losses. */
     private List<StepMetrics> train(LlamaForCausalLM m, AdapterMethods.Setup setup, int steps, Batch b) throws Exception {
+        return train(be, m, setup, steps, b);
+    }
+
+    static List<StepMetrics> train(Backend be, LlamaForCausalLM m, AdapterMethods.Setup setup, int steps, Batch b)
+            throws Exception {
         AdamW opt = AdamW.withDefaults(setup.groups());
         DataSource<Batch> data = new DataSource<>() {
             long p;
@@ -118,7 +131,7 @@ class AdapterBehaviourTest {
         Batch b = batch();
         LlamaForCausalLM m = tiny(be);
         MethodSpec spec = new MethodSpec("rosa", 4, 8, 0.0, "q_proj,down_proj", 0.05, 0, 1, 1, "mean_squared", 0,
-                "random", 0, 0, 0, false);
+                "random", 0, 0, 0, false, java.util.Map.of("down_proj", 0.1));
         AdapterMethods.Setup setup = AdapterMethods.attach(spec, m.linearModules(), 1e-2, 0, 7, 4);
         train(m, setup, 4, b);
         float[] trained = logits(m, b);
@@ -129,9 +142,13 @@ class AdapterBehaviourTest {
             assertEquals(DType.I16, r.info(p + "row_idx").dtype());
             assertEquals(DType.I32, r.info(p + "row_offs").dtype());
             assertEquals(SparseMask.nnzFor(0.05, 32, 32), r.info(p + "values").shape()[0]);
+            assertEquals(SparseMask.nnzFor(0.1, 32, 64),
+                    r.info("base_model.model.model.layers.0.mlp.down_proj.rosa_spa.values").shape()[0],
+                    "density_pattern gives down_proj its own density");
         }
         RosaConfig read = PeftRosaFormat.readConfig(tmp.resolve("rosa"));
         assertEquals(0.05, read.density());
+        assertEquals(java.util.Map.of("down_proj", 0.1), read.densityPattern());
         LlamaForCausalLM fresh = tiny(be);
         AdapterSet set = AdapterSet.rosa(fresh.linearModules(), read, 99);
         PeftRosaFormat.loadInto(tmp.resolve("rosa"), set);

@@ -12,8 +12,8 @@ import dev.rosarium.core.tasks.Split;
 import dev.rosarium.core.tasks.Task;
 import dev.rosarium.core.tasks.Tasks;
 import dev.rosarium.core.tensor.DType;
-import picocli.CommandLine.Command;
 import dev.rosarium.kernels.Devices;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;

@@ -6,10 +6,11 @@ import dev.rosarium.core.recipes.ClassificationConfig;
 import dev.rosarium.core.recipes.ClassificationRecipe;
 import dev.rosarium.core.recipes.ClassificationResult;
 import dev.rosarium.core.tasks.DataFiles;
-import picocli.CommandLine.Command;
 import dev.rosarium.kernels.Devices;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -62,7 +63,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed for the subset, shuffling, head init and dropout (default: ${DEFAULT-VALUE}).")
     long seed = D.seed();
 
-    @Option(names = "--method", description = "full, lora, spa, rosa, subspace (ROSA) or roselora (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--method", description = "full, lora, spa, rosa, qrosa (RoSA on a 4-bit NF4 base), subspace (ROSA) or roselora (default: ${DEFAULT-VALUE}).")
     String method = "full";
 
     @Option(names = "--r", description = "Adapter rank (default: ${DEFAULT-VALUE}).")
@@ -80,6 +81,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--density", description = "RoSA/SpA sparse density per layer (default: ${DEFAULT-VALUE}).")
     double density = 0.006;
 
+    @Option(names = "--density-pattern", split = ",", description = "RoSA/SpA per-module densities overriding --density, "
+            + "as peft's density_pattern: module-suffix=density pairs, e.g. down_proj=0.01,q_proj=0.002.")
+    java.util.LinkedHashMap<String, Double> densityPattern = new java.util.LinkedHashMap<>();
+
     @Option(names = "--lora-lr", description = "Learning rate of low-rank factors; 0 uses --lr (default: ${DEFAULT-VALUE}).")
     double loraLr = 0;
 
@@ -92,15 +97,22 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--tau", description = "RoseLoRA: final keep-rate (default: ${DEFAULT-VALUE}).")
     double tau = 0.1;
 
+    @Option(names = "--export", description = "Directory to save the trained adapter (adapter/, peft layout with the head) "
+            + "and the merged model (merged/, a transformers directory) into; nothing is saved when absent.")
+    Path export;
+
     @Override
     public Integer call() throws Exception {
         MethodSpec spec = new MethodSpec(method, r, alpha, adapterDropout, targets, density, loraLr, maskWarmup, 1,
-                "mean_squared", resampleEvery, "random", tau, -1, -1, false);
+                "mean_squared", resampleEvery, "random", tau, -1, -1, false, densityPattern);
         ClassificationConfig cfg = new ClassificationConfig(model, task, trainRows, evalRows, batchSize, maxLength, lr,
                 weightDecay, epochs, warmupRatio, maxGradNorm, seed, spec);
         Path dataRoot = data != null ? data : DataFiles.defaultRoot();
         System.err.println("rosarium train: " + cfg);
         ClassificationRecipe recipe = new ClassificationRecipe(Devices.byName(device), dataRoot, ModelCache.standard());
+        if (export != null) {
+            recipe = recipe.exportingTo(export);
+        }
         ProgressBar[] bar = new ProgressBar[1];
         ClassificationResult res = recipe.run(cfg, m -> {
             if (bar[0] == null) {
@@ -113,6 +125,10 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.println("held-out before training: " + res.before());
         System.out.println("held-out after training:  " + res.after());
         System.out.println("held-out after merging:   " + res.merged());
+        if (export != null) {
+            System.out.println("saved: " + export.resolve("merged") + (Files.isDirectory(export.resolve("adapter"))
+                    ? ", " + export.resolve("adapter") : " (this method has no adapter file)"));
+        }
         return 0;
     }
 }

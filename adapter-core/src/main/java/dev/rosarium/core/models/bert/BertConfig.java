@@ -33,6 +33,37 @@ public record BertConfig(int vocabSize, int hiddenSize, int numLayers, int numHe
         return cfg;
     }
 
+    /** A transformers {@code config.json} for {@code BertForSequenceClassification} with this encoder. */
+    public String toJson(int numLabels) {
+        JsonObject c = new JsonObject();
+        com.google.gson.JsonArray arch = new com.google.gson.JsonArray();
+        arch.add("BertForSequenceClassification");
+        c.add("architectures", arch);
+        c.addProperty("model_type", "bert");
+        c.addProperty("vocab_size", vocabSize);
+        c.addProperty("hidden_size", hiddenSize);
+        c.addProperty("num_hidden_layers", numLayers);
+        c.addProperty("num_attention_heads", numHeads);
+        c.addProperty("intermediate_size", intermediateSize);
+        c.addProperty("max_position_embeddings", maxPositions);
+        c.addProperty("type_vocab_size", typeVocabSize);
+        c.addProperty("layer_norm_eps", layerNormEps);
+        c.addProperty("hidden_act", hiddenAct);
+        c.addProperty("hidden_dropout_prob", hiddenDropout);
+        c.addProperty("pad_token_id", padTokenId);
+        c.addProperty("position_embedding_type", "absolute");
+        c.addProperty("torch_dtype", "float32");
+        JsonObject id2label = new JsonObject();
+        JsonObject label2id = new JsonObject();
+        for (int i = 0; i < numLabels; i++) {
+            id2label.addProperty(Integer.toString(i), "LABEL_" + i);
+            label2id.addProperty("LABEL_" + i, i);
+        }
+        c.add("id2label", id2label);
+        c.add("label2id", label2id);
+        return new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(c);
+    }
+
     private static int req(JsonObject c, String field, Path source) {
         if (!c.has(field)) {
             throw new IllegalArgumentException(source + ": field " + field + " is missing");

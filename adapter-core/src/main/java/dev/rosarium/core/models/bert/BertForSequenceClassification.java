@@ -3,6 +3,7 @@ package dev.rosarium.core.models.bert;
 import dev.rosarium.core.autograd.Tape;
 import dev.rosarium.core.autograd.Variable;
 import dev.rosarium.core.models.HfModelDirectory;
+import dev.rosarium.core.models.ModelExport;
 import dev.rosarium.core.models.Weights;
 import dev.rosarium.core.nn.Linear;
 import dev.rosarium.core.tensor.Backend;
@@ -11,6 +12,8 @@ import dev.rosarium.core.tensor.Tensor;
 import dev.rosarium.core.train.StepContext;
 
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.function.Predicate;
 
 /**
@@ -23,10 +26,13 @@ public final class BertForSequenceClassification {
     private final Linear classifier;
     private final Weights weights;
 
-    private BertForSequenceClassification(BertModel bert, Linear classifier, Weights weights) {
+    private final String prefix;
+
+    private BertForSequenceClassification(BertModel bert, Linear classifier, Weights weights, String prefix) {
         this.bert = bert;
         this.classifier = classifier;
         this.weights = weights;
+        this.prefix = prefix;
     }
 
     public static BertForSequenceClassification load(HfModelDirectory dir, int numLabels, Backend backend, DType dtype,
@@ -59,7 +65,7 @@ public final class BertForSequenceClassification {
             throw new IllegalArgumentException("classifier has " + head.outFeatures()
                     + " labels, the task has " + numLabels);
         }
-        return new BertForSequenceClassification(bert, head, w);
+        return new BertForSequenceClassification(bert, head, w, prefix);
     }
 
     public BertModel bert() {
@@ -71,12 +77,23 @@ public final class BertForSequenceClassification {
     }
 
     /** Linear layers adapters may target, by transformers module path (the head excluded). */
-    public java.util.Map<String, Linear> linearModules() {
+    public Map<String, Linear> linearModules() {
         return bert.linearModules("bert.");
     }
 
     public Linear classifier() {
         return classifier;
+    }
+
+    /**
+     * Saves the model as a transformers {@code BertForSequenceClassification} directory: the encoder
+     * under "bert." (sentence-transformers checkpoints store it without), the head as "classifier",
+     * and {@code extraFiles} (the tokenizer) copied in.
+     */
+    public void saveHfDirectory(Path dir, DType dtype, Map<String, Path> extraFiles) throws IOException {
+        ModelExport.saveHfDirectory(dir, weights,
+                name -> name.startsWith("classifier.") || !prefix.isEmpty() ? name : "bert." + name,
+                bert.config().toJson(classifier.outFeatures()), extraFiles, dtype);
     }
 
     /** Logits {@code (batch, numLabels)}. */
