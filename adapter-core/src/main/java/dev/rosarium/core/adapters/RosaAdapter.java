@@ -127,7 +127,7 @@ public final class RosaAdapter implements LinearAdapter {
             y = spAdd ? base.withLowRank(t, withSparse(be), x, in, a, b, scaling)
                     : base.baseWithLowRank(t, x, in, a, b, scaling);
         } else if (spAdd) {
-            y = base.withDenseWeight(t, x, w -> be.csrAddDense(values.value(), rowOffs, colIdx, w));
+            y = base.withWeight(t, withSparse(be), x);
         } else {
             y = base.base(t, x);
         }

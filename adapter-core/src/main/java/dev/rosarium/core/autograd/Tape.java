@@ -14,7 +14,6 @@ import dev.rosarium.core.tensor.UnaryOp;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * Reverse-mode autograd over one forward pass. Each op computes its value on the backend and, when
@@ -298,22 +297,28 @@ public final class Tape implements AutoCloseable {
     }
 
     /**
-     * {@code x W^T} for a frozen {@code W} that {@code weight} builds afresh for the forward and again
-     * for the backward pass, closing it after each use: a 4-bit base is dequantized twice rather
-     * than kept dense between the passes.
+     * {@code x W^T} for a frozen {@code W} in the form {@code weight} gives it, acquired for the forward
+     * product and again for the backward one and released after each: a 4-bit base is dequantized
+     * twice rather than kept dense between the passes, RoSA's {@code W + S} exists only around a product.
      */
-    public Variable matmulRebuilt(Variable x, Supplier<Tensor> weight) {
+    public Variable matmul(Variable x, TransientWeight weight) {
         Tensor xv = x.value();
+        Tensor w = weight.acquire();
         Tensor out;
-        try (Tensor w = weight.get()) {
+        try {
             out = product(xv, w, true);
+        } finally {
+            weight.release(w);
         }
         int rows = xv.numelInt() / xv.dim(-1);
         int n = out.dim(-1);
         return custom(out, (dO, grads) -> {
             if (x.requiresGrad()) {
-                try (Tensor w = weight.get()) {
-                    grads.push(x, inputGradient(dO.reshape(rows, n), xv, w, true));
+                Tensor wb = weight.acquire();
+                try {
+                    grads.push(x, inputGradient(dO.reshape(rows, n), xv, wb, true));
+                } finally {
+                    weight.release(wb);
                 }
             }
         }, x);
