@@ -4,6 +4,7 @@ import dev.rosarium.core.quant.Nf4;
 import dev.rosarium.core.tensor.Backend;
 import dev.rosarium.core.tensor.BinaryOp;
 import dev.rosarium.core.tensor.DType;
+import dev.rosarium.core.tensor.GemmShape;
 import dev.rosarium.core.tensor.LowPrecision;
 import dev.rosarium.core.tensor.Shapes;
 import dev.rosarium.core.tensor.Tensor;
@@ -356,21 +357,12 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void gemm(Tensor a, boolean transA, Tensor b, boolean transB, Tensor c, float alpha, float beta) {
-        if (a.rank() < 2 || b.rank() < 2 || c.rank() < 2) {
-            throw new IllegalArgumentException("gemm needs matrices, got " + a + ", " + b + ", " + c);
-        }
-        int m = transA ? a.dim(-1) : a.dim(-2);
-        int kk = transA ? a.dim(-2) : a.dim(-1);
-        int kb = transB ? b.dim(-1) : b.dim(-2);
-        int n = transB ? b.dim(-2) : b.dim(-1);
-        int batch = Shapes.leading(a.shape(), 2);
-        int batchB = Shapes.leading(b.shape(), 2);
-        if (kk != kb || c.dim(-2) != m || c.dim(-1) != n || Shapes.leading(c.shape(), 2) != batch
-                || (batchB != batch && batchB != 1)) {
-            throw new IllegalArgumentException("gemm shapes do not agree: A" + Shapes.str(a.shape())
-                    + (transA ? "^T" : "") + " B" + Shapes.str(b.shape()) + (transB ? "^T" : "")
-                    + " C" + Shapes.str(c.shape()));
-        }
+        GemmShape g = GemmShape.of(a, transA, b, transB, c);
+        int m = g.m();
+        int n = g.n();
+        int kk = g.k();
+        int batch = g.batch();
+        int batchB = g.batchB();
         if (m == 0 || n == 0 || batch == 0) {
             return;
         }
@@ -427,14 +419,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
-        int[] as = a.shape();
-        int[] bs = b.shape();
-        boolean trailing = bs.length <= as.length
-                && Arrays.equals(bs, Arrays.copyOfRange(as, as.length - bs.length, as.length));
-        if (!trailing) {
-            throw new IllegalArgumentException(op + ": shape " + Shapes.str(bs) + " does not broadcast to "
-                    + Shapes.str(as));
-        }
+        Shapes.checkTrailing(op.toString(), a.shape(), b.shape());
         Tensor out = emptyLike(a);
         if (bf16x8(a, b)) {
             launch("k_binary_bf16x8", a.numel() / 8, op.ordinal(), ptr(a), ptr(b), ptr(out), a.numel() / 8, b.numel() / 8);
