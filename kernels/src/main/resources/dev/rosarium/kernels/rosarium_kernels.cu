@@ -37,45 +37,32 @@ __device__ __forceinline__ void st(void* p, int dt, i64 i, float v) {
 
 #define GRID_STRIDE(i, n) for (i64 i = (i64) blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (i64) blockDim.x * gridDim.x)
 
-// Block-wide sum of one float per thread (blockDim.x a multiple of 32, at most 1024).
-__device__ float block_sum(float v) {
-    __shared__ float red[32];
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+struct AddOp {
+    template <typename T> __device__ T operator()(T a, T b) const { return a + b; }
+};
+struct MaxOp {
+    __device__ float operator()(float a, float b) const { return fmaxf(a, b); }
+};
+
+// Block-wide reduction of one value per thread (blockDim.x a multiple of 32, at most 1024); every
+// thread gets the result.
+template <typename T, typename Op>
+__device__ T block_reduce(T v, T identity, Op op) {
+    __shared__ T red[32];
+    for (int o = 16; o > 0; o >>= 1) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     __syncthreads();
     if (lane == 0) red[warp] = v;
     __syncthreads();
     int nw = blockDim.x >> 5;
-    float r = lane < nw ? red[lane] : 0.f;
-    for (int o = 16; o > 0; o >>= 1) r += __shfl_xor_sync(0xffffffffu, r, o);
+    T r = lane < nw ? red[lane] : identity;
+    for (int o = 16; o > 0; o >>= 1) r = op(r, __shfl_xor_sync(0xffffffffu, r, o));
     return r;
 }
 
-__device__ float block_max(float v) {
-    __shared__ float red[32];
-    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
-    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    __syncthreads();
-    if (lane == 0) red[warp] = v;
-    __syncthreads();
-    int nw = blockDim.x >> 5;
-    float r = lane < nw ? red[lane] : -INFINITY;
-    for (int o = 16; o > 0; o >>= 1) r = fmaxf(r, __shfl_xor_sync(0xffffffffu, r, o));
-    return r;
-}
-
-__device__ double block_sum_d(double v) {
-    __shared__ double red[32];
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    __syncthreads();
-    if (lane == 0) red[warp] = v;
-    __syncthreads();
-    int nw = blockDim.x >> 5;
-    double r = lane < nw ? red[lane] : 0.0;
-    for (int o = 16; o > 0; o >>= 1) r += __shfl_xor_sync(0xffffffffu, r, o);
-    return r;
-}
+__device__ float block_sum(float v) { return block_reduce(v, 0.f, AddOp()); }
+__device__ float block_max(float v) { return block_reduce(v, -INFINITY, MaxOp()); }
+__device__ double block_sum_d(double v) { return block_reduce(v, 0.0, AddOp()); }
 
 // ---- memory -------------------------------------------------------------------------------
 
