@@ -6,6 +6,7 @@
 #   sddmm     SDDMM vs the dense dO^T X GEMM of the same shape (1.1B layer shapes)
 #   thin      LoRA's six thin products of 1.1B layers against their byte floors
 #   1b | 7b   ours (LoRA, RoSA) and PyTorch + peft (LoRA) side by side on that model shape
+#   7b-ckpt   ours and peft, LoRA on the 7B shape at 8 x 512 with activation checkpointing per block
 #   profile   per-call device time of one 1.1B LoRA and RoSA step (serialized; not a throughput number)
 # Usage: gpu-bench.sh JARS JAVA OUTDIR STAGE...
 set -uo pipefail
@@ -26,6 +27,7 @@ for stage in "$@"; do
         bench train 1b 8 512 rosa ;;
     7b) bench train 7b 4 512 lora; python3 "$scripts/lora_train_torch.py" 7b 4 512 | tee -a "$out/bench.jsonl"
         bench train 7b 4 512 rosa ;;
+    7b-ckpt) bench train 7b 8 512 lora ckpt; python3 "$scripts/lora_train_torch.py" 7b 8 512 ckpt | tee -a "$out/bench.jsonl" ;;
     profile) for m in lora rosa; do
         run -Drosarium.cuda.profile=true dev.rosarium.bench.CudaTrainBench train 1b 8 512 $m | tee -a "$out/profile.md"
       done ;;

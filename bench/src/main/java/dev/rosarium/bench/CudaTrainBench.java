@@ -33,8 +33,8 @@ import java.util.Random;
  * Also measures the two ceilings (a large bf16 GEMM, a device copy) and SDDMM against the dense
  * {@code dO^T X} product of the same shape.
  *
- * <p>Usage: {@code CudaTrainBench roofline | train MODEL BATCH SEQ METHOD | sddmm T N M DENSITY} with
- * MODEL {@code 1b|7b} and METHOD {@code lora|rosa}.
+ * <p>Usage: {@code CudaTrainBench roofline | train MODEL BATCH SEQ METHOD [ckpt] | sddmm T N M DENSITY} with
+ * MODEL {@code 1b|7b}, METHOD {@code lora|rosa}, and {@code ckpt} for activation checkpointing per block.
  */
 public final class CudaTrainBench {
     private static final int WARMUP = 3;
@@ -79,7 +79,8 @@ public final class CudaTrainBench {
                 roofline(be);
                 break;
             case "train":
-                train(be, args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), args[4]);
+                train(be, args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), args[4],
+                        args.length > 5 && args[5].equals("ckpt"));
                 break;
             case "thin":
                 thin(be, Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
@@ -90,7 +91,7 @@ public final class CudaTrainBench {
                         Double.parseDouble(args[4]));
                 break;
             default:
-                throw new IllegalArgumentException("roofline | train MODEL BATCH SEQ METHOD | sddmm T N M DENSITY");
+                throw new IllegalArgumentException("roofline | train MODEL BATCH SEQ METHOD [ckpt] | sddmm T N M DENSITY");
         }
     }
 
@@ -129,11 +130,13 @@ public final class CudaTrainBench {
         }
     }
 
-    static void train(CudaBackend be, String modelName, int batch, int seq, String method) throws Exception {
+    static void train(CudaBackend be, String modelName, int batch, int seq, String method, boolean checkpointing)
+            throws Exception {
         CudaDevice dev = be.device();
         LlamaConfig cfg = model(modelName);
         LlamaForCausalLM model = new LlamaForCausalLM(cfg, new Weights(
                 Weights.randomInit(LlamaForCausalLM.weightShapes(cfg), 1, 0.02f), be, DType.BF16, n -> false));
+        model.setActivationCheckpointing(checkpointing);
         int r = 16;
         AdapterSet set;
         if (method.equals("lora")) {
@@ -184,9 +187,9 @@ public final class CudaTrainBench {
         }
         double step = median(times);
         double tokS = batch * seq / step;
-        System.out.printf(Locale.ROOT, "{\"impl\":\"rosarium\",\"model\":\"%s\",\"method\":\"%s\",\"batch\":%d,\"seq\":%d,"
+        System.out.printf(Locale.ROOT, "{\"impl\":\"rosarium\",\"model\":\"%s\",\"method\":\"%s\",\"checkpointing\":%b,\"batch\":%d,\"seq\":%d,"
                         + "\"step_s\":%.4f,\"tokens_per_s\":%.0f,\"peak_alloc_gib\":%.2f,\"peak_reserved_gib\":%.2f,"
-                        + "\"model_tflops\":%.1f,\"loss\":%.4f,\"device\":\"%s\"}%n", modelName, method, batch, seq, step, tokS,
+                        + "\"model_tflops\":%.1f,\"loss\":%.4f,\"device\":\"%s\"}%n", modelName, method, checkpointing, batch, seq, step, tokS,
                 dev.peakAllocatedBytes() / GIB, dev.peakReservedBytes() / GIB, flopsPerToken(cfg, seq, r) * tokS / 1e12,
                 loss, dev.name());
         if (Boolean.getBoolean("rosarium.cuda.profile")) {

@@ -14,6 +14,7 @@ import dev.rosarium.core.tensor.UnaryOp;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 
 /**
  * Reverse-mode autograd over one forward pass. Each op computes its value on the backend and, when
@@ -110,6 +111,39 @@ public final class Tape implements AutoCloseable {
         Variable[] holder = new Variable[1];
         holder[0] = record(value, () -> backward.run(holder[0].grad(), Tape::push), inputs);
         return holder[0];
+    }
+
+    /**
+     * Activation checkpointing: runs {@code block} on {@code x} keeping none of its intermediates, and
+     * runs it again in the backward pass to compute the gradients of {@code x} and of every
+     * parameter the block reads. The block must compute the same function both times; dropout draws
+     * are keyed by (seed, step, site), so they repeat. Costs one more forward of the block.
+     */
+    public Variable checkpoint(Variable x, BiFunction<Tape, Variable, Variable> block) {
+        if (!recording) {
+            return block.apply(this, x);
+        }
+        Tensor out;
+        try (Tape forward = Tape.inference(backend)) {
+            Variable y = block.apply(forward, x);
+            out = forward.intermediates.remove(y) ? y.value() : backend.duplicate(y.value());
+        }
+        // the block's parameters are not known before it runs again, so the node always records
+        Variable result = result(out, true);
+        nodes.add(new Node(result, () -> {
+            try (Tape again = Tape.training(backend)) {
+                Variable input = new Variable(x.value(), x.requiresGrad());
+                Variable y = block.apply(again, input);
+                if (y.requiresGrad()) {
+                    y.accumulate(result.takeGrad());
+                    again.replay();
+                }
+                if (x.requiresGrad() && input.grad() != null) {
+                    push(x, input.takeGrad());
+                }
+            }
+        }));
+        return result;
     }
 
     /**
@@ -594,6 +628,11 @@ public final class Tape implements AutoCloseable {
         }
         loss.accumulate(backend.fromFloats(new float[] {seed}, loss.value().dtype(), Shapes.numel(loss.shape()) == 1
                 ? loss.shape() : new int[] {1}));
+        replay();
+    }
+
+    /** Runs the recorded backward closures in reverse from the gradients already seeded. */
+    private void replay() {
         for (int n = nodes.size() - 1; n >= 0; n--) {
             Node node = nodes.get(n);
             if (node.output().grad() == null) {
