@@ -66,13 +66,11 @@ public final class LoraAdapter implements LinearAdapter {
 
     @Override
     public Variable forward(Tape t, Variable x, StepContext ctx) {
-        Variable y = base.base(t, x);
         if (merged) {
-            return y;
+            return base.base(t, x);
         }
         Variable in = ctx == null || dropout == 0f ? x : t.dropout(x, dropout, ctx.randomSeed(1000 + site), 0);
-        Variable up = t.matmul(t.matmul(in, a, true), b, true);
-        return t.add(y, scaling == 1f ? up : t.scale(up, scaling));
+        return base.baseWithLowRank(t, x, in, a, b, scaling);
     }
 
     @Override

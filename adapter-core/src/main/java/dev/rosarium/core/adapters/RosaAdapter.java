@@ -117,9 +117,17 @@ public final class RosaAdapter implements LinearAdapter {
             return base.base(t, x);
         }
         Backend be = t.backend();
+        // sp_add multiplies by W + S: S is added into the frozen weight in place around each product
+        // that reads it and W restored exactly afterwards, so no dense copy is made or kept; spmm
+        // keeps W and adds x S^T separately
+        boolean spAdd = hasSparse() && impl == RosaConfig.Impl.SP_ADD;
         Variable y;
-        if (hasSparse() && impl == RosaConfig.Impl.SP_ADD) {
-            y = base.withDenseWeight(t, x, w -> be.csrAddDense(values.value(), rowOffs, colIdx, w));
+        if (a != null) {
+            Variable in = ctx == null || dropout == 0f ? x : t.dropout(x, dropout, ctx.randomSeed(1000 + site), 0);
+            y = spAdd ? base.withLowRank(t, withSparse(be), x, in, a, b, scaling)
+                    : base.baseWithLowRank(t, x, in, a, b, scaling);
+        } else if (spAdd) {
+            y = base.withWeight(t, withSparse(be), x);
         } else {
             y = base.base(t, x);
         }
@@ -136,17 +144,38 @@ public final class RosaAdapter implements LinearAdapter {
             }, x, values);
             y = t.add(y, sparse);
         }
-        y = tapGradients(t, y, x);
-        if (a != null) {
-            Variable in = ctx == null || dropout == 0f ? x : t.dropout(x, dropout, ctx.randomSeed(1000 + site), 0);
-            Variable up = t.matmul(t.matmul(in, a, true), b, true);
-            y = t.add(y, scaling == 1f ? up : t.scale(up, scaling));
-        }
-        return y;
+        return tapGradients(t, y, x);
     }
 
     /**
-     * An identity on the dense path's output whose backward sees {@code dO}: it computes the sparse
+     * The frozen weight with S added in place while a product reads it and restored bit-exactly
+     * after (over an NF4 base the weight is a dequantized copy, released after the product).
+     */
+    private Tape.TransientWeight withSparse(Backend be) {
+        Tape.TransientWeight frozen = base.frozenWeight();
+        return new Tape.TransientWeight() {
+            private Tensor saved;
+
+            @Override
+            public Tensor acquire() {
+                Tensor w = frozen.acquire();
+                saved = be.empty(w.dtype(), mask.nnz());
+                be.csrAddInPlace(values.value(), rowOffs, colIdx, w, saved);
+                return w;
+            }
+
+            @Override
+            public void release(Tensor w) {
+                be.csrRestore(saved, rowOffs, colIdx, w);
+                saved.close();
+                saved = null;
+                frozen.release(w);
+            }
+        };
+    }
+
+    /**
+     * An identity on the layer's output whose backward sees {@code dO}: it computes the sparse
      * values' SDDMM gradient (sp_add) and feeds the gradient statistics while they are collected.
      */
     private Variable tapGradients(Tape t, Variable y, Variable x) {
@@ -160,7 +189,7 @@ public final class RosaAdapter implements LinearAdapter {
         int out = base.outFeatures();
         // values is always an input, so the tap runs even where nothing upstream trains (SpA's
         // collection with r = 0: peft-rosa adds a "dummy" for the same reason)
-        return t.custom(y.value().reshape(y.shape()), (dO, grads) -> {
+        return t.tap(y, (dO, grads) -> {
             Tensor d2 = dO.reshape(-1, out);
             Tensor x2 = x.value().reshape(-1, in);
             if (stats != null) {
@@ -169,8 +198,7 @@ public final class RosaAdapter implements LinearAdapter {
             if (sddmm) {
                 grads.push(values, be.sddmm(rowOffs, colIdx, d2, x2));
             }
-            grads.push(y, be.duplicate(dO));
-        }, y, values);
+        }, values);
     }
 
     @Override

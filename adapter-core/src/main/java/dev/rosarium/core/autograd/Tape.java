@@ -14,7 +14,7 @@ import dev.rosarium.core.tensor.UnaryOp;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
+import java.util.function.BiFunction;
 
 /**
  * Reverse-mode autograd over one forward pass. Each op computes its value on the backend and, when
@@ -113,6 +113,56 @@ public final class Tape implements AutoCloseable {
         return holder[0];
     }
 
+    /**
+     * Activation checkpointing: runs {@code block} on {@code x} keeping none of its intermediates, and
+     * runs it again in the backward pass to compute the gradients of {@code x} and of every
+     * parameter the block reads. The block must compute the same function both times; dropout draws
+     * are keyed by (seed, step, site), so they repeat. Costs one more forward of the block.
+     */
+    public Variable checkpoint(Variable x, BiFunction<Tape, Variable, Variable> block) {
+        if (!recording) {
+            return block.apply(this, x);
+        }
+        Tensor out;
+        try (Tape forward = Tape.inference(backend)) {
+            Variable y = block.apply(forward, x);
+            out = forward.intermediates.remove(y) ? y.value() : backend.duplicate(y.value());
+        }
+        // the block's parameters are not known before it runs again, so the node always records
+        Variable result = result(out, true);
+        nodes.add(new Node(result, () -> {
+            try (Tape again = Tape.training(backend)) {
+                Variable input = new Variable(x.value(), x.requiresGrad());
+                Variable y = block.apply(again, input);
+                if (y.requiresGrad()) {
+                    y.accumulate(result.takeGrad());
+                    again.replay();
+                }
+                if (x.requiresGrad() && input.grad() != null) {
+                    push(x, input.takeGrad());
+                }
+            }
+        }));
+        return result;
+    }
+
+    /**
+     * An identity on {@code y} whose backward first shows the gradient to {@code observe} (which
+     * may push gradients to {@code observed}, e.g. a sparse weight's SDDMM) and then hands that
+     * same gradient on to {@code y} without copying it.
+     */
+    public Variable tap(Variable y, Backward observe, Variable... observed) {
+        Variable[] inputs = new Variable[observed.length + 1];
+        inputs[0] = y;
+        System.arraycopy(observed, 0, inputs, 1, observed.length);
+        Variable[] holder = new Variable[1];
+        holder[0] = record(y.value().reshape(y.shape()), () -> {
+            observe.run(holder[0].grad(), Tape::push);
+            push(y, holder[0].takeGrad());
+        }, inputs);
+        return holder[0];
+    }
+
     /** Keeps a tensor alive until the tape closes and then releases it. */
     public Tensor track(Tensor t) {
         return keep(t);
@@ -162,7 +212,7 @@ public final class Tape implements AutoCloseable {
                 push(x, inputGradient(dy, xv, wv, transW));
             }
             if (w.requiresGrad()) {
-                Tensor dw = backend.zeros(wv.dtype(), wv.shape());
+                Tensor dw = backend.empty(wv.dtype(), wv.shape());
                 if (transW) {
                     backend.gemm(dy, true, x2, false, dw, 1f, 0f);
                 } else {
@@ -175,22 +225,134 @@ public final class Tape implements AutoCloseable {
     }
 
     /**
-     * {@code x W^T} for a frozen {@code W} that {@code weight} builds afresh for the forward and again
-     * for the backward pass, closing it after each use: a 4-bit base is dequantized twice rather
-     * than kept dense between the passes.
+     * {@code x W^T + s (in A^T) B^T} as one node: a linear layer with a low-rank update (LoRA), where
+     * {@code in} is {@code x} or a dropout of it. The low-rank product accumulates into the base
+     * product's output (GEMM with beta = 1), so neither the update nor its scaled copy is ever
+     * materialized, and only the rank-r {@code in A^T} is kept for the backward.
      */
-    public Variable matmulRebuilt(Variable x, Supplier<Tensor> weight) {
+    public Variable lowRankLinear(Variable x, Variable w, Variable in, Variable a, Variable b, float s) {
+        return lowRank(x, new TransientWeight() {
+            @Override
+            public Tensor acquire() {
+                return w.value();
+            }
+
+            @Override
+            public void release(Tensor weight) {
+            }
+        }, w, in, a, b, s);
+    }
+
+    /**
+     * A frozen weight that exists in its used form only while a product reads it: {@code W + S}
+     * applied in place for RoSA, a dequantized base. Acquire and release come in pairs, never nested.
+     */
+    public interface TransientWeight {
+        Tensor acquire();
+
+        void release(Tensor weight);
+    }
+
+    /**
+     * {@link #lowRankLinear} with a transient frozen weight, acquired for the forward product and
+     * again for the backward's, and released after each, so no step keeps it alive in between.
+     */
+    public Variable lowRankLinear(Variable x, TransientWeight weight, Variable in, Variable a, Variable b, float s) {
+        return lowRank(x, weight, null, in, a, b, s);
+    }
+
+    private Variable lowRank(Variable x, TransientWeight weight, Variable w, Variable in, Variable a, Variable b,
+                             float s) {
         Tensor xv = x.value();
+        int k = xv.dim(-1);
+        int rows = xv.numelInt() / k;
+        int r = a.value().dim(0);
+        int n = b.value().dim(0);
+        Tensor wf = weight.acquire();
+        if (wf.rank() != 2 || wf.dim(0) != n || wf.dim(1) != k || a.value().dim(1) != k || b.value().dim(1) != r
+                || in.value().numel() != xv.numel()) {
+            throw new IllegalArgumentException("lowRankLinear: x " + xv + ", W " + wf + ", A " + a.value() + ", B "
+                    + b.value() + " do not form a linear layer with a rank-" + r + " update");
+        }
+        int[] outShape = xv.shape();
+        outShape[outShape.length - 1] = n;
+        Tensor out = backend.empty(xv.dtype(), outShape);
+        Tensor out2 = out.reshape(rows, n);
+        Tensor x2 = xv.reshape(rows, k);
+        Tensor in2 = in.value().reshape(rows, k);
+        // the thin update is written first and the base product adds onto it (beta = 1): reading C
+        // hides under a compute-bound GEMM, where a thin GEMM adding onto the base would pay it
+        Tensor h = keep(backend.empty(xv.dtype(), rows, r));
+        backend.gemm(in2, false, a.value(), true, h, 1f, 0f);
+        backend.gemm(h, false, b.value(), true, out2, s, 0f);
+        backend.gemm(x2, false, wf, true, out2, 1f, 1f);
+        weight.release(wf);
+        Variable[] holder = new Variable[1];
+        holder[0] = record(out, () -> {
+            Tensor dy = holder[0].grad().reshape(rows, n);
+            Tensor dx = x.requiresGrad() ? backend.empty(xv.dtype(), xv.shape()) : null;
+            float dxBeta = 0f;
+            try (Tensor g = backend.empty(xv.dtype(), rows, r)) {
+                backend.gemm(dy, false, b.value(), false, g, 1f, 0f);
+                if (in.requiresGrad()) {
+                    if (in == x) {
+                        backend.gemm(g, false, a.value(), false, dx.reshape(rows, k), s, 0f);
+                        dxBeta = 1f;
+                    } else {
+                        Tensor din = backend.empty(xv.dtype(), xv.shape());
+                        backend.gemm(g, false, a.value(), false, din.reshape(rows, k), s, 0f);
+                        push(in, din);
+                    }
+                }
+                if (a.requiresGrad()) {
+                    Tensor da = backend.empty(a.value().dtype(), a.shape());
+                    backend.gemm(g, true, in2, false, da, s, 0f);
+                    push(a, da);
+                }
+            }
+            if (dx != null) {
+                Tensor wb = weight.acquire();
+                backend.gemm(dy, false, wb, false, dx.reshape(rows, k), 1f, dxBeta);
+                weight.release(wb);
+                push(x, dx);
+            }
+            if (b.requiresGrad()) {
+                Tensor db = backend.empty(b.value().dtype(), b.shape());
+                backend.gemm(dy, true, h, false, db, s, 0f);
+                push(b, db);
+            }
+            if (w != null && w.requiresGrad()) {
+                Tensor dw = backend.empty(w.value().dtype(), w.shape());
+                backend.gemm(dy, true, x2, false, dw, 1f, 0f);
+                push(w, dw);
+            }
+        }, w == null ? new Variable[] {x, in, a, b} : new Variable[] {x, w, in, a, b});
+        return holder[0];
+    }
+
+    /**
+     * {@code x W^T} for a frozen {@code W} in the form {@code weight} gives it, acquired for the forward
+     * product and again for the backward one and released after each: a 4-bit base is dequantized
+     * twice rather than kept dense between the passes, RoSA's {@code W + S} exists only around a product.
+     */
+    public Variable matmul(Variable x, TransientWeight weight) {
+        Tensor xv = x.value();
+        Tensor w = weight.acquire();
         Tensor out;
-        try (Tensor w = weight.get()) {
+        try {
             out = product(xv, w, true);
+        } finally {
+            weight.release(w);
         }
         int rows = xv.numelInt() / xv.dim(-1);
         int n = out.dim(-1);
         return custom(out, (dO, grads) -> {
             if (x.requiresGrad()) {
-                try (Tensor w = weight.get()) {
-                    grads.push(x, inputGradient(dO.reshape(rows, n), xv, w, true));
+                Tensor wb = weight.acquire();
+                try {
+                    grads.push(x, inputGradient(dO.reshape(rows, n), xv, wb, true));
+                } finally {
+                    weight.release(wb);
                 }
             }
         }, x);
@@ -207,14 +369,14 @@ public final class Tape implements AutoCloseable {
         }
         int[] outShape = xv.shape();
         outShape[outShape.length - 1] = n;
-        Tensor out = backend.zeros(xv.dtype(), outShape);
+        Tensor out = backend.empty(xv.dtype(), outShape);
         backend.gemm(xv.reshape(rows, k), false, wv, transW, out.reshape(rows, n), 1f, 0f);
         return out;
     }
 
     private Tensor inputGradient(Tensor dy, Tensor xv, Tensor wv, boolean transW) {
         int k = xv.dim(-1);
-        Tensor dx = backend.zeros(xv.dtype(), xv.shape());
+        Tensor dx = backend.empty(xv.dtype(), xv.shape());
         backend.gemm(dy, false, wv, !transW, dx.reshape(xv.numelInt() / k, k), 1f, 0f);
         return dx;
     }
@@ -466,6 +628,11 @@ public final class Tape implements AutoCloseable {
         }
         loss.accumulate(backend.fromFloats(new float[] {seed}, loss.value().dtype(), Shapes.numel(loss.shape()) == 1
                 ? loss.shape() : new int[] {1}));
+        replay();
+    }
+
+    /** Runs the recorded backward closures in reverse from the gradients already seeded. */
+    private void replay() {
         for (int n = nodes.size() - 1; n >= 0; n--) {
             Node node = nodes.get(n);
             if (node.output().grad() == null) {

@@ -72,6 +72,13 @@ public final class Variable {
         }
     }
 
+    /** Hands the gradient over to the caller (who then owns it) and leaves none here. */
+    Tensor takeGrad() {
+        Tensor g = grad;
+        grad = null;
+        return g;
+    }
+
     /** Replaces the gradient (e.g. after clipping) and releases the old one. */
     public void setGrad(Tensor g) {
         if (grad != null && grad != g) {

@@ -3,6 +3,7 @@ package dev.rosarium.core.cpu;
 import dev.rosarium.core.tensor.Backend;
 import dev.rosarium.core.tensor.BinaryOp;
 import dev.rosarium.core.tensor.DType;
+import dev.rosarium.core.tensor.GemmShape;
 import dev.rosarium.core.tensor.LowPrecision;
 import dev.rosarium.core.tensor.Philox;
 import dev.rosarium.core.tensor.Shapes;
@@ -192,21 +193,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gemm(Tensor a, boolean transA, Tensor b, boolean transB, Tensor c, float alpha, float beta) {
-        if (a.rank() < 2 || b.rank() < 2 || c.rank() < 2) {
-            throw new IllegalArgumentException("gemm needs matrices, got " + a + ", " + b + ", " + c);
-        }
-        int m = transA ? a.dim(-1) : a.dim(-2);
-        int k = transA ? a.dim(-2) : a.dim(-1);
-        int kb = transB ? b.dim(-1) : b.dim(-2);
-        int n = transB ? b.dim(-2) : b.dim(-1);
-        int batch = Shapes.leading(a.shape(), 2);
-        int batchB = Shapes.leading(b.shape(), 2);
-        if (k != kb || c.dim(-2) != m || c.dim(-1) != n || Shapes.leading(c.shape(), 2) != batch
-                || (batchB != batch && batchB != 1)) {
-            throw new IllegalArgumentException("gemm shapes do not agree: A" + Shapes.str(a.shape())
-                    + (transA ? "^T" : "") + " B" + Shapes.str(b.shape()) + (transB ? "^T" : "")
-                    + " C" + Shapes.str(c.shape()));
-        }
+        GemmShape g = GemmShape.of(a, transA, b, transB, c);
+        int m = g.m();
+        int n = g.n();
+        int k = g.k();
+        int batch = g.batch();
+        int batchB = g.batchB();
         float[] af = f(a);
         float[] bf = f(b);
         float[] cf = f(c);
@@ -234,14 +226,7 @@ public final class CpuBackend implements Backend {
     public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         int na = a.numelInt();
         int nb = b.numelInt();
-        int[] as = a.shape();
-        int[] bs = b.shape();
-        boolean trailing = bs.length <= as.length
-                && Arrays.equals(bs, Arrays.copyOfRange(as, as.length - bs.length, as.length));
-        if (!trailing) {
-            throw new IllegalArgumentException(op + ": shape " + Shapes.str(bs) + " does not broadcast to "
-                    + Shapes.str(as));
-        }
+        Shapes.checkTrailing(op.toString(), a.shape(), b.shape());
         float[] x = f(a);
         float[] y = f(b);
         Tensor out = newLike(a);
@@ -870,6 +855,45 @@ public final class CpuBackend implements Backend {
             }
         }
         return finish(out);
+    }
+
+    @Override
+    public void csrAddInPlace(Tensor values, Tensor rowOffs, Tensor colIdx, Tensor dense, Tensor saved) {
+        int n = dense.dim(0);
+        int m = dense.dim(1);
+        int[] ro = i(rowOffs);
+        int[] ci = i(colIdx);
+        float[] v = f(values);
+        float[] d = f(dense);
+        float[] sv = f(saved);
+        checkCsr(ro, ci, v.length, n, m);
+        if (sv.length != v.length) {
+            throw new IllegalArgumentException("csrAddInPlace: " + saved + " cannot hold " + v.length + " elements");
+        }
+        DType dt = dense.dtype();
+        for (int r = 0; r < n; r++) {
+            for (int k = ro[r]; k < ro[r + 1]; k++) {
+                int e = r * m + ci[k];
+                sv[k] = d[e];
+                d[e] = LowPrecision.round(d[e] + v[k], dt);
+            }
+        }
+    }
+
+    @Override
+    public void csrRestore(Tensor saved, Tensor rowOffs, Tensor colIdx, Tensor dense) {
+        int n = dense.dim(0);
+        int m = dense.dim(1);
+        int[] ro = i(rowOffs);
+        int[] ci = i(colIdx);
+        float[] sv = f(saved);
+        float[] d = f(dense);
+        checkCsr(ro, ci, sv.length, n, m);
+        for (int r = 0; r < n; r++) {
+            for (int k = ro[r]; k < ro[r + 1]; k++) {
+                d[r * m + ci[k]] = sv[k];
+            }
+        }
     }
 
     private static void checkCsr(int[] ro, int[] ci, int nnz, int n, int m) {

@@ -10,7 +10,6 @@ import dev.rosarium.core.train.StepContext;
 
 import java.util.Arrays;
 import java.util.function.Consumer;
-import java.util.function.UnaryOperator;
 
 /**
  * A linear layer with nn.Linear's layout: weight {@code (out, in)}, optional bias {@code (out)},
@@ -43,7 +42,7 @@ public final class Linear {
         return name;
     }
 
-    /** The dense weight; a layer stored in NF4 has none (use {@link #withDenseWeight}). */
+    /** The dense weight; a layer stored in NF4 has none (use {@link #frozenWeight}). */
     public Variable weight() {
         if (quantized != null) {
             throw new IllegalStateException(name + " stores its frozen weight in NF4 and has no dense weight");
@@ -130,28 +129,43 @@ public final class Linear {
 
     /** The frozen base layer alone, {@code x W^T + b}. */
     public Variable base(Tape t, Variable x) {
-        return quantized == null ? addBias(t, t.matmul(x, weight, true)) : withDenseWeight(t, x, UnaryOperator.identity());
+        return addBias(t, quantized == null ? t.matmul(x, weight, true) : t.matmul(x, frozenWeight()));
+    }
+
+    /** {@code x w^T + b} with the frozen weight in the form {@code w} gives it for each product (SpA's W + S). */
+    public Variable withWeight(Tape t, Tape.TransientWeight w, Variable x) {
+        return addBias(t, t.matmul(x, w));
+    }
+
+    /** {@code x W^T + b + s (in A^T) B^T}, the base layer with a low-rank update, as one fused node. */
+    public Variable baseWithLowRank(Tape t, Variable x, Variable in, Variable a, Variable b, float s) {
+        return addBias(t, quantized == null ? t.lowRankLinear(x, weight, in, a, b, s)
+                : t.lowRankLinear(x, frozenWeight(), in, a, b, s));
+    }
+
+    /** {@link #baseWithLowRank} with the frozen weight in the form {@code w} gives it for each product (RoSA's W + S). */
+    public Variable withLowRank(Tape t, Tape.TransientWeight w, Variable x, Variable in, Variable a, Variable b, float s) {
+        return addBias(t, t.lowRankLinear(x, w, in, a, b, s));
     }
 
     /**
-     * {@code x f(W)^T + b} for a frozen {@code W}, where {@code f} builds a temporary weight from the
-     * dense one (RoSA's {@code W + S}). The temporary lives on the tape for the backward pass, except
-     * over an NF4 base: there it is rebuilt in the backward pass instead, so no dense copy of a
-     * 4-bit layer outlives its use.
+     * The frozen weight for the duration of one product: the dense tensor itself, or, for a layer
+     * stored in NF4, a dequantized copy released after the product.
      */
-    public Variable withDenseWeight(Tape t, Variable x, UnaryOperator<Tensor> f) {
-        if (quantized == null) {
-            Tensor w = f.apply(weight.value());
-            return addBias(t, t.matmul(x, w == weight.value() ? weight : t.constant(t.track(w)), true));
-        }
-        return addBias(t, t.matmulRebuilt(x, () -> {
-            Tensor dense = quantized.dequantize();
-            Tensor w = f.apply(dense);
-            if (w != dense) {
-                dense.close();
+    public Tape.TransientWeight frozenWeight() {
+        return new Tape.TransientWeight() {
+            @Override
+            public Tensor acquire() {
+                return quantized == null ? weight.value() : quantized.dequantize();
             }
-            return w;
-        }));
+
+            @Override
+            public void release(Tensor w) {
+                if (quantized != null) {
+                    w.close();
+                }
+            }
+        };
     }
 
     private Variable addBias(Tape t, Variable y) {

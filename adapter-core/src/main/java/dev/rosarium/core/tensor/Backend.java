@@ -23,6 +23,14 @@ public interface Backend {
     /** A zero-filled tensor. */
     Tensor zeros(DType dtype, int... shape);
 
+    /**
+     * A tensor with unspecified contents, for an output the caller overwrites entirely (a product
+     * with {@code beta = 0}); saves a GPU the memory pass of zeroing it. Defaults to {@link #zeros}.
+     */
+    default Tensor empty(DType dtype, int... shape) {
+        return zeros(dtype, shape);
+    }
+
     Tensor fromFloats(float[] data, DType dtype, int... shape);
 
     Tensor fromInts(int[] data, DType dtype, int... shape);
@@ -172,6 +180,16 @@ public interface Backend {
      * {@code values (nnz)}, columns ascending within a row (RoSA's {@code csr_add}).
      */
     Tensor csrAddDense(Tensor values, Tensor rowOffs, Tensor colIdx, Tensor dense);
+
+    /**
+     * {@code dense += S} in place at S's non-zeros (CSR as in {@link #csrAddDense}), first saving the
+     * elements it overwrites in {@code saved (nnz, dense's dtype)}: a product can then use
+     * {@code W + S} without a dense copy, and {@link #csrRestore} puts {@code W} back bit-exactly.
+     */
+    void csrAddInPlace(Tensor values, Tensor rowOffs, Tensor colIdx, Tensor dense, Tensor saved);
+
+    /** Writes {@code saved} back into {@code dense} at the non-zeros, undoing {@link #csrAddInPlace}. */
+    void csrRestore(Tensor saved, Tensor rowOffs, Tensor colIdx, Tensor dense);
 
     /**
      * Sampled dense-dense product for a sparse weight's gradient: for each non-zero {@code (i, j)},

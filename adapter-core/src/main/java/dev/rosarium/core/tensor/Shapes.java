@@ -31,6 +31,14 @@ public final class Shapes {
         return shape[shape.length - 1];
     }
 
+    /** Fails unless {@code b} is a trailing part of {@code a} (the broadcast binary ops allow). */
+    public static void checkTrailing(String op, int[] a, int[] b) {
+        boolean trailing = b.length <= a.length && Arrays.equals(b, Arrays.copyOfRange(a, a.length - b.length, a.length));
+        if (!trailing) {
+            throw new IllegalArgumentException(op + ": shape " + str(b) + " does not broadcast to " + str(a));
+        }
+    }
+
     public static String str(int[] shape) {
         return Arrays.toString(shape);
     }

@@ -26,6 +26,20 @@ class OpGradientTest {
     }
 
     @Test
+    void lowRankLinearSharingItsInput() {
+        GradCheck.check(be, List.of(Input.random(rnd, 2, 3, 6), Input.random(rnd, 5, 6), Input.random(rnd, 2, 6),
+                        Input.random(rnd, 5, 2)),
+                (t, v) -> t.lowRankLinear(v.get(0), v.get(1), v.get(0), v.get(2), v.get(3), 1.5f), 21);
+    }
+
+    @Test
+    void lowRankLinearWithASeparateAdapterInput() {
+        GradCheck.check(be, List.of(Input.random(rnd, 4, 6), Input.random(rnd, 5, 6), Input.random(rnd, 4, 6),
+                        Input.random(rnd, 3, 6), Input.random(rnd, 5, 3)),
+                (t, v) -> t.lowRankLinear(v.get(0), v.get(1), v.get(2), v.get(3), v.get(4), 0.5f), 22);
+    }
+
+    @Test
     void matmulPlainWeightLargeEnoughForPacking() {
         GradCheck.check(be, List.of(Input.random(rnd, 9, 20), Input.random(rnd, 20, 19)),
                 (t, v) -> t.matmul(v.get(0), v.get(1), false), 2);

@@ -1,6 +1,5 @@
 package dev.rosarium.infra.cli;
 
-import dev.rosarium.core.cpu.CpuBackend;
 import dev.rosarium.core.generate.GenerationConfig;
 import dev.rosarium.core.generate.Generator;
 import dev.rosarium.core.model.ModelCache;
@@ -13,6 +12,7 @@ import dev.rosarium.core.tasks.Split;
 import dev.rosarium.core.tasks.Task;
 import dev.rosarium.core.tasks.Tasks;
 import dev.rosarium.core.tensor.DType;
+import dev.rosarium.kernels.Devices;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -25,6 +25,9 @@ import java.util.concurrent.Callable;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generate from a causal LM: one --prompt, or the first --limit examples of a generative --task, scored.")
 public final class GenerateCommand implements Callable<Integer> {
+    @Option(names = "--device", description = "Where to compute: cpu or cuda (default: ${DEFAULT-VALUE}).")
+    String device = "cpu";
+
     @Option(names = "--model", description = "Packaged model id, GGUF file, or Hugging Face model directory (default: ${DEFAULT-VALUE}).")
     String model = ModelPackage.SMOLLM2_135M_INSTRUCT_Q4_1.id();
 
@@ -65,7 +68,7 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path modelPath = ModelCache.standard().resolve(model);
         GenerationConfig cfg = new GenerationConfig(maxNewTokens, temperature, topP, seed);
-        try (CausalLm lm = CausalLm.load(modelPath, CpuBackend.get(), DType.F32, n -> false, 8192)) {
+        try (CausalLm lm = CausalLm.load(modelPath, Devices.byName(device), DType.F32, n -> false, 8192)) {
             if (prompt != null) {
                 String p = raw ? prompt : dev.rosarium.core.generate.ChatTemplate.parse(lm.chatTemplate())
                         .render(List.of(new dev.rosarium.core.generate.ChatTemplate.Message("user", prompt)), true);

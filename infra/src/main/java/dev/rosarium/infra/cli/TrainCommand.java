@@ -1,12 +1,12 @@
 package dev.rosarium.infra.cli;
 
 import dev.rosarium.core.adapters.MethodSpec;
-import dev.rosarium.core.cpu.CpuBackend;
 import dev.rosarium.core.model.ModelCache;
 import dev.rosarium.core.recipes.ClassificationConfig;
 import dev.rosarium.core.recipes.ClassificationRecipe;
 import dev.rosarium.core.recipes.ClassificationResult;
 import dev.rosarium.core.tasks.DataFiles;
+import dev.rosarium.kernels.Devices;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -15,11 +15,14 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code rosarium train}: one fine-tuning run of an encoder on a classification task, on the CPU. */
+/** {@code rosarium train}: one fine-tuning run of an encoder on a classification task, on the CPU or a GPU. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Fine-tune an encoder on a classification task (fully or with an adapter) and score it before and after.")
 public final class TrainCommand implements Callable<Integer> {
     private static final ClassificationConfig D = ClassificationConfig.defaults();
+
+    @Option(names = "--device", description = "Where to compute: cpu or cuda (default: ${DEFAULT-VALUE}).")
+    String device = "cpu";
 
     @Option(names = "--model", description = "Packaged model id or Hugging Face model directory (default: ${DEFAULT-VALUE}).")
     String model = D.model();
@@ -106,7 +109,7 @@ public final class TrainCommand implements Callable<Integer> {
                 weightDecay, epochs, warmupRatio, maxGradNorm, seed, spec);
         Path dataRoot = data != null ? data : DataFiles.defaultRoot();
         System.err.println("rosarium train: " + cfg);
-        ClassificationRecipe recipe = new ClassificationRecipe(CpuBackend.get(), dataRoot, ModelCache.standard());
+        ClassificationRecipe recipe = new ClassificationRecipe(Devices.byName(device), dataRoot, ModelCache.standard());
         if (export != null) {
             recipe = recipe.exportingTo(export);
         }

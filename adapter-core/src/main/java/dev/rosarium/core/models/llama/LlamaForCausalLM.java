@@ -37,6 +37,7 @@ public final class LlamaForCausalLM {
     private final Variable lmHead;
     private final Tensor cos;
     private final Tensor sin;
+    private boolean checkpointing;
 
     public LlamaForCausalLM(LlamaConfig config, Weights w) throws IOException {
         this.config = config;
@@ -88,6 +89,14 @@ public final class LlamaForCausalLM {
             m.put("lm_head.weight", new int[] {c.vocabSize(), h});
         }
         return m;
+    }
+
+    /**
+     * Activation checkpointing per decoder block: training keeps only each block's input and
+     * recomputes the block in the backward pass (one more forward, far less activation memory).
+     */
+    public void setActivationCheckpointing(boolean on) {
+        this.checkpointing = on;
     }
 
     public LlamaConfig config() {
@@ -169,35 +178,52 @@ public final class LlamaForCausalLM {
             }
             positions = t.backend().fromInts(pos, DType.I32, b, seq);
         }
+        Tensor cacheRows = cache == null ? null : t.backend().fromInts(cache.rows(seq), DType.I32, b * seq);
+        Tensor cacheMask = cache == null || cache.length == 0 ? null
+                : t.backend().fromInts(cache.valid, DType.I32, b, cache.capacity);
+        Pass pass = new Pass(b, seq, positions, keyMask, cache, cacheRows, cacheMask, ctx);
+        Variable x = t.embedding(embed, ids);
+        for (int i = 0; i < blocks.size(); i++) {
+            int layer = i;
+            x = checkpointing && cache == null ? t.checkpoint(x, (tt, xx) -> block(tt, layer, xx, pass))
+                    : block(t, i, x, pass);
+        }
+        return t.rmsNorm(x, norm, config.rmsNormEps(), 0f);
+    }
+
+    /** What every block of one forward pass shares. */
+    private record Pass(int b, int seq, Tensor positions, Tensor keyMask, KvCache cache, Tensor cacheRows,
+                        Tensor cacheMask, StepContext ctx) {
+    }
+
+    /** Decoder block {@code i}: attention and MLP, each pre-normed with a residual. */
+    private Variable block(Tape t, int i, Variable x, Pass p) {
         int h = config.numHeads();
         int kv = config.numKvHeads();
         int hd = config.headDim();
         float scale = (float) (1 / Math.sqrt(hd));
-        Tensor cacheRows = cache == null ? null : t.backend().fromInts(cache.rows(seq), DType.I32, b * seq);
-        Tensor cacheMask = cache == null || cache.length == 0 ? null
-                : t.backend().fromInts(cache.valid, DType.I32, b, cache.capacity);
-        Variable x = t.embedding(embed, ids);
-        for (int i = 0; i < blocks.size(); i++) {
-            Block blk = blocks.get(i);
-            Variable n = t.rmsNorm(x, blk.inputNorm(), config.rmsNormEps(), 0f);
-            Variable q = t.rope(t.reshape(blk.q().forward(t, n, ctx), b, seq, h, hd), cos, sin, positions);
-            Variable k = t.rope(t.reshape(blk.k().forward(t, n, ctx), b, seq, kv, hd), cos, sin, positions);
-            Variable v = t.reshape(blk.v().forward(t, n, ctx), b, seq, kv, hd);
-            if (cache != null) {
-                t.backend().indexCopy(k.value().reshape(b * seq, kv * hd), cacheRows,
-                        cache.keys[i].reshape(b * cache.capacity, kv * hd));
-                t.backend().indexCopy(v.value().reshape(b * seq, kv * hd), cacheRows,
-                        cache.values[i].reshape(b * cache.capacity, kv * hd));
-            }
-            // a prompt (or training) attends causally among its own tokens; a decoding step attends
-            // to every filled cache slot
-            Variable a = cacheMask == null ? t.attention(q, k, v, keyMask, true, scale)
-                    : t.attention(q, t.constant(cache.keys[i]), t.constant(cache.values[i]), cacheMask, false, scale);
-            x = t.add(x, blk.o().forward(t, t.reshape(a, b, seq, h * hd), ctx));
-            Variable n2 = t.rmsNorm(x, blk.postNorm(), config.rmsNormEps(), 0f);
-            Variable mlp = t.mul(t.unary(UnaryOp.SILU, blk.gate().forward(t, n2, ctx)), blk.up().forward(t, n2, ctx));
-            x = t.add(x, blk.down().forward(t, mlp, ctx));
+        int b = p.b();
+        int seq = p.seq();
+        StepContext ctx = p.ctx();
+        KvCache cache = p.cache();
+        Block blk = blocks.get(i);
+        Variable n = t.rmsNorm(x, blk.inputNorm(), config.rmsNormEps(), 0f);
+        Variable q = t.rope(t.reshape(blk.q().forward(t, n, ctx), b, seq, h, hd), cos, sin, p.positions());
+        Variable k = t.rope(t.reshape(blk.k().forward(t, n, ctx), b, seq, kv, hd), cos, sin, p.positions());
+        Variable v = t.reshape(blk.v().forward(t, n, ctx), b, seq, kv, hd);
+        if (cache != null) {
+            t.backend().indexCopy(k.value().reshape(b * seq, kv * hd), p.cacheRows(),
+                    cache.keys[i].reshape(b * cache.capacity, kv * hd));
+            t.backend().indexCopy(v.value().reshape(b * seq, kv * hd), p.cacheRows(),
+                    cache.values[i].reshape(b * cache.capacity, kv * hd));
         }
-        return t.rmsNorm(x, norm, config.rmsNormEps(), 0f);
+        // a prompt (or training) attends causally among its own tokens; a decoding step attends
+        // to every filled cache slot
+        Variable a = p.cacheMask() == null ? t.attention(q, k, v, p.keyMask(), true, scale)
+                : t.attention(q, t.constant(cache.keys[i]), t.constant(cache.values[i]), p.cacheMask(), false, scale);
+        x = t.add(x, blk.o().forward(t, t.reshape(a, b, seq, h * hd), ctx));
+        Variable n2 = t.rmsNorm(x, blk.postNorm(), config.rmsNormEps(), 0f);
+        Variable mlp = t.mul(t.unary(UnaryOp.SILU, blk.gate().forward(t, n2, ctx)), blk.up().forward(t, n2, ctx));
+        return t.add(x, blk.down().forward(t, mlp, ctx));
     }
 }
