@@ -14,7 +14,8 @@ public final class WorkerCommand implements Callable<Integer> {
     @Mixin
     StackOptions stack;
 
-    @Option(names = "--queue", description = "Task queue of the trial activities: cpu or gpu (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--queue", description = "Task queue of the trial activities: cpu, or gpu (trains with the CUDA "
+            + "backend; fails at start without a usable GPU) (default: ${DEFAULT-VALUE}).")
     String queue = "cpu";
 
     @Option(names = "--slots", description = "Trial activities run at once (default: ${DEFAULT-VALUE}).")

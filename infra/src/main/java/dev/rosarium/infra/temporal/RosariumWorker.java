@@ -5,6 +5,8 @@ import dev.rosarium.activities.trial.TrialActivitiesImpl;
 import dev.rosarium.activities.trial.TrialTrackingImpl;
 import dev.rosarium.activities.trial.TrialWorkspace;
 import dev.rosarium.core.cpu.CpuBackend;
+import dev.rosarium.core.tensor.Backend;
+import dev.rosarium.kernels.CudaBackend;
 import dev.rosarium.workflows.SweepWorkflowImpl;
 import dev.rosarium.workflows.TaskQueues;
 import dev.rosarium.workflows.TrialWorkflowImpl;
@@ -24,8 +26,10 @@ public final class RosariumWorker implements AutoCloseable {
         this.factory = factory;
     }
 
+    /** The trial activities compute on the GPU for the {@code gpu} queue, on the CPU otherwise. */
     public static RosariumWorker start(WorkflowClient client, String queue, int slots, TrialWorkspace workspace,
                                        Trackers trackers) {
+        Backend backend = queue.equals("gpu") ? CudaBackend.get() : CpuBackend.get();
         WorkerFactory factory = WorkerFactory.newInstance(client);
         factory.newWorker(TaskQueues.WORKFLOWS)
                 .registerWorkflowImplementationTypes(SweepWorkflowImpl.class, TrialWorkflowImpl.class);
@@ -33,7 +37,7 @@ public final class RosariumWorker implements AutoCloseable {
                 .registerActivitiesImplementations(new TrialTrackingImpl(trackers, workspace.root().resolve("runs")));
         Worker trials = factory.newWorker(queue, WorkerOptions.newBuilder()
                 .setMaxConcurrentActivityExecutionSize(slots).build());
-        trials.registerActivitiesImplementations(new TrialActivitiesImpl(CpuBackend.get(), workspace, trackers));
+        trials.registerActivitiesImplementations(new TrialActivitiesImpl(backend, workspace, trackers));
         factory.start();
         return new RosariumWorker(factory);
     }
