@@ -11,12 +11,14 @@ import dev.rosarium.workflows.TrialOutcome;
 import dev.rosarium.workflows.TrialStatus;
 import io.temporal.client.WorkflowClient;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -51,6 +53,7 @@ class ResumeIntegrationTest {
     }
 
     @Test
+    @Timeout(value = 8, unit = TimeUnit.MINUTES)   // fail, never hang CI
     void killedWorkerProcessResumesFromItsLastCheckpointAndMatchesAnUninterruptedRun() throws Exception {
         Path spec = tmp.resolve("trial.yaml");
         Files.writeString(spec, SPEC);

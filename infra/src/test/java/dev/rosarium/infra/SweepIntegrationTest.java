@@ -3,6 +3,7 @@ package dev.rosarium.infra;
 import com.google.gson.JsonObject;
 import dev.rosarium.infra.spec.SpecFile;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -10,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -39,6 +41,7 @@ class SweepIntegrationTest {
     Path tmp;
 
     @Test
+    @Timeout(value = 8, unit = TimeUnit.MINUTES)   // fail, never hang CI
     void fourTrialSweepLandsInMlflowAsAParentAndFourChildren() throws Exception {
         String experiment = "it-sweep-" + System.nanoTime();
         Path spec = tmp.resolve("sweep.yaml");
