@@ -45,10 +45,15 @@ class ResumeIntegrationTest {
     Path tmp;
 
     Process worker(Services s, Path work, Path log) throws Exception {
+        return worker(s.temporal, s.mlflow, tmp.resolve("outbox"), work, log);
+    }
+
+    /** A worker in a JVM of its own, so that it can be killed like a crashed machine. */
+    static Process worker(String temporal, String mlflow, Path outbox, Path work, Path log) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "worker", "--temporal", s.temporal, "--mlflow", s.mlflow, "--outbox", tmp.resolve("outbox").toString(), "--work", work.toString(),
-                "--data", Services.dataRoot().toString()));
+                Main.class.getName(), "worker", "--temporal", temporal, "--mlflow", mlflow, "--outbox", outbox.toString(),
+                "--work", work.toString(), "--data", Services.dataRoot().toString()));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
