@@ -91,31 +91,42 @@ class ResumeIntegrationTest {
                 first.destroyForcibly().waitFor();
             }
             assertTrue(newestAtKill >= EVERY, "training was checkpointing when the worker was killed");
-            Process second = worker(s, work, tmp.resolve("worker-2.log"));
-            TrialOutcome resumed;
-            try {
-                resumed = client.newUntypedWorkflowStub(id).getResult(TrialOutcome.class);
-            } finally {
-                second.destroy();
-                second.waitFor();
-            }
-            assertEquals(TrialStatus.FINISHED, resumed.status());
-            TrainProgress p = onlyRung(work);
-            assertTrue(p.resumedFrom() < p.totalSteps(), "killed before the end of training");
-            // the dead worker got fewer than EVERY steps past its newest checkpoint (else it would have
-            // written another), so resuming from that checkpoint redoes fewer than EVERY steps
-            assertEquals(newestAtKill, p.resumedFrom(), "resumed from the newest checkpoint the killed worker wrote");
-            assertEquals(p.totalSteps() - newestAtKill, p.stepsRun());
-
-            Path clean = tmp.resolve("clean");
-            String cleanId = id + "-uninterrupted";
-            assertEquals(0, Main.commandLine().execute("run", spec.toString(), "--id", cleanId,
-                    "--temporal", s.temporal, "--mlflow", s.mlflow, "--outbox", tmp.resolve("outbox").toString(), "--work", clean.toString()));
-            TrialOutcome uninterrupted = client.newUntypedWorkflowStub(cleanId).getResult(TrialOutcome.class);
-            assertEquals(uninterrupted.metrics(), resumed.metrics());
-            assertEquals(stateHash(Path.of(onlyRung(clean).checkpoint())), stateHash(Path.of(p.checkpoint())),
-                    "the final trained tensors are bit-identical");
+            finishesLikeAnUninterruptedRun(client, id, newestAtKill, spec, s.temporal, s.mlflow, tmp.resolve("outbox"),
+                    work, tmp);
         }
+    }
+
+    /**
+     * Starts a second worker and waits for the trial: it finishes, resumes from the newest checkpoint
+     * the killed worker wrote, and ends with the metrics and tensors of an uninterrupted run of the spec.
+     */
+    static void finishesLikeAnUninterruptedRun(WorkflowClient client, String id, long newestAtKill, Path spec,
+                                               String temporal, String mlflow, Path outbox, Path work, Path tmp)
+            throws Exception {
+        Process second = worker(temporal, mlflow, outbox, work, tmp.resolve("worker-2.log"));
+        TrialOutcome resumed;
+        try {
+            resumed = client.newUntypedWorkflowStub(id).getResult(TrialOutcome.class);
+        } finally {
+            second.destroy();
+            second.waitFor();
+        }
+        assertEquals(TrialStatus.FINISHED, resumed.status());
+        TrainProgress p = onlyRung(work);
+        assertTrue(p.resumedFrom() < p.totalSteps(), "killed before the end of training");
+        // the dead worker got fewer than EVERY steps past its newest checkpoint (else it would have
+        // written another), so resuming from that checkpoint redoes fewer than EVERY steps
+        assertEquals(newestAtKill, p.resumedFrom(), "resumed from the newest checkpoint the killed worker wrote");
+        assertEquals(p.totalSteps() - newestAtKill, p.stepsRun());
+
+        Path clean = tmp.resolve("clean");
+        String cleanId = id + "-uninterrupted";
+        assertEquals(0, Main.commandLine().execute("run", spec.toString(), "--id", cleanId,
+                "--temporal", temporal, "--mlflow", mlflow, "--outbox", outbox.toString(), "--work", clean.toString()));
+        TrialOutcome uninterrupted = client.newUntypedWorkflowStub(cleanId).getResult(TrialOutcome.class);
+        assertEquals(uninterrupted.metrics(), resumed.metrics());
+        assertEquals(stateHash(Path.of(onlyRung(clean).checkpoint())), stateHash(Path.of(p.checkpoint())),
+                "the final trained tensors are bit-identical");
     }
 
     static long newestCheckpoint(Path work) throws Exception {

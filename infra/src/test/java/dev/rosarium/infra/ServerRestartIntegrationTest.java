@@ -1,9 +1,6 @@
 package dev.rosarium.infra;
 
-import dev.rosarium.activities.trial.TrainProgress;
 import dev.rosarium.infra.temporal.Temporal;
-import dev.rosarium.workflows.TrialOutcome;
-import dev.rosarium.workflows.TrialStatus;
 import io.temporal.client.WorkflowClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -57,29 +54,8 @@ class ServerRestartIntegrationTest {
             }
             server.restart();
             WorkflowClient client = Temporal.connect(server.address(), "default");
-            Process second = ResumeIntegrationTest.worker(server.address(), s.mlflow, outbox, work,
-                    tmp.resolve("worker-2.log"));
-            TrialOutcome resumed;
-            try {
-                resumed = client.newUntypedWorkflowStub(id).getResult(TrialOutcome.class);
-            } finally {
-                second.destroy();
-                second.waitFor();
-            }
-            assertEquals(TrialStatus.FINISHED, resumed.status());
-            TrainProgress p = ResumeIntegrationTest.onlyRung(work);
-            assertEquals(newestAtKill, p.resumedFrom(), "resumed from the newest checkpoint the killed worker wrote");
-            assertEquals(p.totalSteps() - newestAtKill, p.stepsRun());
-
-            Path clean = tmp.resolve("clean");
-            String cleanId = id + "-uninterrupted";
-            assertEquals(0, Main.commandLine().execute("run", spec.toString(), "--id", cleanId,
-                    "--temporal", server.address(), "--mlflow", s.mlflow, "--outbox", outbox.toString(),
-                    "--work", clean.toString()));
-            TrialOutcome uninterrupted = client.newUntypedWorkflowStub(cleanId).getResult(TrialOutcome.class);
-            assertEquals(uninterrupted.metrics(), resumed.metrics());
-            assertEquals(ResumeIntegrationTest.stateHash(Path.of(ResumeIntegrationTest.onlyRung(clean).checkpoint())),
-                    ResumeIntegrationTest.stateHash(Path.of(p.checkpoint())), "the final trained tensors are bit-identical");
+            ResumeIntegrationTest.finishesLikeAnUninterruptedRun(client, id, newestAtKill, spec, server.address(),
+                    s.mlflow, outbox, work, tmp);
         }
     }
 }

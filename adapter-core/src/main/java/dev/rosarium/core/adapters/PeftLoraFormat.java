@@ -32,11 +32,6 @@ public final class PeftLoraFormat {
     private PeftLoraFormat() {
     }
 
-    public static void save(Path dir, AdapterSet set, LoraConfig cfg, String baseModel, String taskType, DType dtype)
-            throws IOException {
-        save(dir, set, cfg, List.of(), baseModel, taskType, dtype);
-    }
-
     /** Saves the adapter and, as peft's {@code modules_to_save}, fully trained modules beside it. */
     public static void save(Path dir, AdapterSet set, LoraConfig cfg, List<NamedParameter> modulesToSave, String baseModel,
                             String taskType, DType dtype) throws IOException {

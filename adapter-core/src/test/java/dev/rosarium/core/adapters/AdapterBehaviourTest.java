@@ -135,7 +135,8 @@ class AdapterBehaviourTest {
         AdapterMethods.Setup setup = AdapterMethods.attach(spec, m.linearModules(), 1e-2, 0, 7, 4);
         train(m, setup, 4, b);
         float[] trained = logits(m, b);
-        PeftRosaFormat.save(tmp.resolve("rosa"), setup.adapters(), spec.rosa(), "tiny", "CAUSAL_LM", DType.F32);
+        PeftRosaFormat.save(tmp.resolve("rosa"), setup.adapters(), spec.rosa(), List.of(), "tiny", "CAUSAL_LM",
+                DType.F32);
         try (var r = dev.rosarium.core.io.SafetensorsReader.open(tmp.resolve("rosa/adapter_model.safetensors"))) {
             String p = "base_model.model.model.layers.0.self_attn.q_proj.rosa_spa.";
             assertEquals(DType.I16, r.info(p + "col_idx").dtype());

@@ -114,7 +114,7 @@ class LoraPeftParityTest {
             assertClose(g.readFloats("final_logits"), logits(s.model(), g), "logits after training");
 
             Path ours = tmp.resolve("ours");
-            PeftLoraFormat.save(ours, s.lora(), CFG, "all-minilm-l6-v2", null, DType.F32);
+            PeftLoraFormat.save(ours, s.lora(), CFG, List.of(), "all-minilm-l6-v2", null, DType.F32);
             try (SafetensorsReader a = SafetensorsReader.open(ours.resolve("adapter_model.safetensors"));
                  SafetensorsReader b = SafetensorsReader.open(Golden.path("peft_lora_minilm/adapter_model.safetensors"))) {
                 assertEquals(b.names().stream().sorted().toList(), a.names().stream().sorted().toList(), "peft key names");
