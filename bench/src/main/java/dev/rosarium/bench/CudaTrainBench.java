@@ -187,9 +187,11 @@ public final class CudaTrainBench {
         }
         double step = median(times);
         double tokS = batch * seq / step;
-        System.out.printf(Locale.ROOT, "{\"impl\":\"rosarium\",\"model\":\"%s\",\"method\":\"%s\",\"checkpointing\":%b,\"batch\":%d,\"seq\":%d,"
+        System.out.printf(Locale.ROOT, "{\"impl\":\"rosarium\",\"model\":\"%s\",\"method\":\"%s\",\"checkpointing\":%b,"
+                        + "\"side_stream\":%b,\"batch\":%d,\"seq\":%d,"
                         + "\"step_s\":%.4f,\"tokens_per_s\":%.0f,\"peak_alloc_gib\":%.2f,\"peak_reserved_gib\":%.2f,"
-                        + "\"model_tflops\":%.1f,\"loss\":%.4f,\"device\":\"%s\"}%n", modelName, method, checkpointing, batch, seq, step, tokS,
+                        + "\"model_tflops\":%.1f,\"loss\":%.4f,\"device\":\"%s\"}%n", modelName, method, checkpointing,
+                !"false".equals(System.getProperty("rosarium.cuda.sideStream")), batch, seq, step, tokS,
                 dev.peakAllocatedBytes() / GIB, dev.peakReservedBytes() / GIB, flopsPerToken(cfg, seq, r) * tokS / 1e12,
                 loss, dev.name());
         if (Boolean.getBoolean("rosarium.cuda.profile")) {
@@ -226,21 +228,46 @@ public final class CudaTrainBench {
         }
     }
 
+    /**
+     * The SDDMM routes on one layer shape against the dense {@code dO^T X} GEMM: the gathered-dot
+     * kernel (with its transposes), the dense GEMM plus a gather, and the tensor-core kernel with
+     * X^T already made (as for k, v after q; up after gate) and with its transpose, plus the
+     * tensor-core result's relative L2 error against the gathered-dot kernel's fp32 sums.
+     */
     static void sddmm(CudaBackend be, int t, int n, int m, double density) {
         CudaDevice dev = be.device();
         int nnz = SparseMask.nnzFor(density, n, m);
         int[] flat = new Random(5).ints(0, n * m).distinct().limit(nnz).sorted().toArray();
         SparseMask mask = SparseMask.fromFlatIndices(n, m, flat);
-        try (Tensor dO = be.zeros(DType.BF16, t, n); Tensor x = be.zeros(DType.BF16, t, m);
+        try (Tensor dO = be.zeros(DType.BF16, t, n); Tensor x = be.zeros(DType.BF16, t, m); Tensor x2 = be.zeros(DType.BF16, t, m);
              Tensor ro = mask.rowOffsTensor(be); Tensor ci = mask.colIdxTensor(be); Tensor dense = be.zeros(DType.BF16, n, m)) {
             be.fillUniform(dO, -1, 1, 8, 0);
             be.fillUniform(x, -1, 1, 9, 0);
+            be.copy(x, x2);
             double sparseMs = timeMs(dev, () -> be.sddmmSparse(ro, ci, dO, x).close(), 20);
             double gatherMs = timeMs(dev, () -> be.sddmmDense(ro, ci, dO, x).close(), 20);
             double denseMs = timeMs(dev, () -> be.gemm(dO, true, x, false, dense, 1f, 0f), 20);
+            double tcMs = timeMs(dev, () -> be.sddmmTensorCore(ro, ci, dO, x).close(), 20);
+            Tensor[] alternate = {x, x2};
+            int[] calls = {0};
+            double tcTransposeMs = timeMs(dev, () -> be.sddmmTensorCore(ro, ci, dO, alternate[calls[0]++ % 2]).close(), 20);
+            double err;
+            try (Tensor ref = be.sddmmSparse(ro, ci, dO, x); Tensor got = be.sddmmTensorCore(ro, ci, dO, x)) {
+                float[] r = ref.toFloats();
+                float[] g = got.toFloats();
+                double num = 0;
+                double den = 0;
+                for (int i = 0; i < r.length; i++) {
+                    num += (r[i] - g[i]) * (double) (r[i] - g[i]);
+                    den += r[i] * (double) r[i];
+                }
+                err = Math.sqrt(num / den);
+            }
             System.out.printf(Locale.ROOT, "{\"what\":\"sddmm\",\"T\":%d,\"n\":%d,\"m\":%d,\"nnz\":%d,"
                     + "\"sddmm_kernel_ms\":%.4f,\"sddmm_dense_gather_ms\":%.4f,\"dense_gemm_ms\":%.4f,"
-                    + "\"kernel_over_gemm\":%.2f}%n", t, n, m, nnz, sparseMs, gatherMs, denseMs, sparseMs / denseMs);
+                    + "\"sddmm_tc_ms\":%.4f,\"sddmm_tc_with_transpose_ms\":%.4f,\"tc_over_gemm\":%.2f,"
+                    + "\"tc_rel_error\":%.2e}%n", t, n, m, nnz, sparseMs, gatherMs, denseMs, tcMs, tcTransposeMs,
+                    tcTransposeMs / denseMs, err);
         }
     }
 }

@@ -1,19 +1,24 @@
 package dev.rosarium.kernels;
 
+import org.bytedeco.cuda.cudart.CUevent_st;
 import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.javacpp.PointerPointer;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Device memory with a cache of freed blocks keyed by their rounded size: a training step
  * allocates the same shapes every time, so after the first step nearly every allocation is a
- * free-list pop instead of a {@code cudaMalloc} (which synchronizes the device). All work runs
- * on one stream, so a block freed by the host can be handed out again at once: the stream orders
- * its old users before its new ones. When the device is full, the cache is returned and the
- * allocation retried once.
+ * free-list pop instead of a {@code cudaMalloc} (which synchronizes the device). A block freed by
+ * the host is handed out again at once when only the main stream used it (the stream orders its old
+ * users before its new ones); a block the side stream still reads or writes waits in
+ * {@code deferred} until the event recorded after that work has passed. When the device is full,
+ * the cache is returned and the allocation retried once.
  */
 final class CachingAllocator {
     private static final long SMALL = 1L << 20;
@@ -21,6 +26,7 @@ final class CachingAllocator {
     private static final long LARGE_ROUND = 2L << 20;
 
     private final Map<Long, ArrayDeque<Long>> free = new HashMap<>();
+    private final List<Deferred> deferred = new ArrayList<>();
     private long inUse;
     private long peakInUse;
     private long reserved;
@@ -31,8 +37,12 @@ final class CachingAllocator {
         return Math.max(unit, (bytes + unit - 1) / unit * unit);
     }
 
+    private record Deferred(long ptr, long size, CUevent_st after) {
+    }
+
     synchronized long allocate(long bytes) {
         long size = roundUp(bytes);
+        reclaim(false);
         ArrayDeque<Long> list = free.get(size);
         long ptr;
         if (list != null && !list.isEmpty()) {
@@ -53,6 +63,22 @@ final class CachingAllocator {
         free.computeIfAbsent(size, s -> new ArrayDeque<>()).push(ptr);
     }
 
+    /** Frees a block once {@code after} has passed; until then it counts as in use. */
+    synchronized void freeAfter(long ptr, long bytes, CUevent_st after) {
+        deferred.add(new Deferred(ptr, roundUp(bytes), after));
+    }
+
+    /** Frees the deferred blocks whose events have passed, or all of them after a device sync. */
+    private void reclaim(boolean all) {
+        for (Iterator<Deferred> it = deferred.iterator(); it.hasNext(); ) {
+            Deferred d = it.next();
+            if (all || cudart.cudaEventQuery(d.after()) == cudart.cudaSuccess) {
+                it.remove();
+                free(d.ptr(), d.size());
+            }
+        }
+    }
+
     private long cudaMalloc(long size) {
         try (PointerPointer<?> out = new PointerPointer<>(1)) {
             int err = cudart.cudaMalloc(out, size);
@@ -69,6 +95,7 @@ final class CachingAllocator {
     /** Returns every cached block to the device. */
     synchronized void releaseCache() {
         CudaCheck.runtime(cudart.cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+        reclaim(true);
         for (Map.Entry<Long, ArrayDeque<Long>> e : free.entrySet()) {
             for (long p : e.getValue()) {
                 CudaCheck.runtime(cudart.cudaFree(new DevicePointer(p)), "cudaFree");

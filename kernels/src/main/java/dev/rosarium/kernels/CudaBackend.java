@@ -9,6 +9,9 @@ import dev.rosarium.core.tensor.LowPrecision;
 import dev.rosarium.core.tensor.Shapes;
 import dev.rosarium.core.tensor.Tensor;
 import dev.rosarium.core.tensor.UnaryOp;
+import org.bytedeco.cuda.cublas.cublasContext;
+import org.bytedeco.cuda.cudart.CUevent_st;
+import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.global.cublas;
 import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.javacpp.BytePointer;
@@ -17,7 +20,13 @@ import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.ShortPointer;
 
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The {@link Backend} on an NVIDIA GPU: tensors in device memory from a caching allocator, every op
@@ -48,6 +57,16 @@ public final class CudaBackend implements Backend {
     /** With {@code -Drosarium.cuda.poison=true} every new uninitialized buffer is filled with NaN, so an op
      *  that leaves part of its output unwritten fails the parity checks. */
     private static final boolean POISON = Boolean.getBoolean("rosarium.cuda.poison");
+    /** {@code -Drosarium.cuda.sideStream=false} keeps the sparse gradients on the main stream (for A/B timing). */
+    private static final boolean SIDE_STREAM = !"false".equals(System.getProperty("rosarium.cuda.sideStream"));
+    /** Events are reused round-robin: waiting on a re-recorded event waits for later work, never less. */
+    private static final int EVENTS = 256;
+    /**
+     * Side-stream jobs allowed in flight before the host waits for the oldest: each holds its inputs
+     * and its scratch until it ends, so an unbounded lag behind the main stream costs memory (6 GB
+     * on a 7B step when unbounded).
+     */
+    private static final int SIDE_JOBS_IN_FLIGHT = 2;
 
     private static CudaBackend instance;
 
@@ -57,13 +76,27 @@ public final class CudaBackend implements Backend {
     private final long scratch;
     private final FloatPointer alpha = new FloatPointer(1);
     private final FloatPointer beta = new FloatPointer(1);
+    private final CUevent_st[] events = new CUevent_st[EVENTS];
+    private int nextEvent;
+    /** The stream and cuBLAS handle ops are queued on: the main ones, except inside {@link #onSideStream}. */
+    private CUstream_st stream;
+    private cublasContext blas;
+    /** Buffers released inside a side-stream job, freed once the job's end event has passed. */
+    private List<CudaStorage> sideReleases;
+    private final ArrayDeque<CUevent_st> sideJobs = new ArrayDeque<>();
 
     private CudaBackend(CudaDevice dev) {
         this.dev = dev;
+        this.stream = dev.stream;
+        this.blas = dev.blas;
+        for (int i = 0; i < EVENTS; i++) {
+            events[i] = new CUevent_st();
+            CudaCheck.runtime(cudart.cudaEventCreateWithFlags(events[i], cudart.cudaEventDisableTiming), "cudaEventCreate");
+        }
         this.kernels = dev.kernels;
         this.flag = dev.allocator.allocate(8);
         this.scratch = dev.allocator.allocate(8);
-        CudaCheck.runtime(cudart.cudaMemsetAsync(new DevicePointer(flag), 0, 8, dev.stream), "cudaMemsetAsync");
+        CudaCheck.runtime(cudart.cudaMemsetAsync(new DevicePointer(flag), 0, 8, stream), "cudaMemsetAsync");
     }
 
     /** The backend of the process's device; throws {@link CudaException} when there is no usable GPU. */
@@ -102,8 +135,63 @@ public final class CudaBackend implements Backend {
         return code(t.dtype());
     }
 
-    private static long ptr(Tensor t) {
-        return t == null ? 0L : ((CudaStorage) t.storage()).address();
+    /** The buffer's address; on the main stream, first waits for a side-stream job that writes it. */
+    private long ptr(Tensor t) {
+        if (t == null) {
+            return 0L;
+        }
+        CudaStorage s = (CudaStorage) t.storage();
+        if (s.ready != null && stream == dev.stream) {
+            CudaCheck.runtime(cudart.cudaStreamWaitEvent(dev.stream, s.ready, 0), "cudaStreamWaitEvent");
+            s.ready = null;
+        }
+        return s.address();
+    }
+
+    private CUevent_st record(CUstream_st on) {
+        CUevent_st e = events[nextEvent];
+        nextEvent = (nextEvent + 1) % EVENTS;
+        CudaCheck.runtime(cudart.cudaEventRecord(e, on), "cudaEventRecord");
+        return e;
+    }
+
+    /**
+     * Runs {@code job} on the side stream after everything queued so far on the main one, so that it
+     * overlaps what the main stream does next. Its result is marked as written there (the main stream
+     * waits before reading it) and {@code reads} as read there (their buffers are not reused before
+     * the job ends), and whatever the job releases is freed after it ends.
+     */
+    private Tensor onSideStream(Supplier<Tensor> job, Tensor... reads) {
+        if (!SIDE_STREAM || OpProfile.ENABLED || stream != dev.stream) {
+            return job.get();
+        }
+        if (sideJobs.size() >= SIDE_JOBS_IN_FLIGHT) {
+            CudaCheck.runtime(cudart.cudaEventSynchronize(sideJobs.poll()), "cudaEventSynchronize");
+        }
+        CudaCheck.runtime(cudart.cudaStreamWaitEvent(dev.sideStream, record(dev.stream), 0), "cudaStreamWaitEvent");
+        stream = dev.sideStream;
+        blas = dev.sideBlas;
+        sideReleases = new ArrayList<>();
+        Tensor out = null;
+        try {
+            out = job.get();
+        } finally {
+            stream = dev.stream;
+            blas = dev.blas;
+            CUevent_st done = record(dev.sideStream);
+            sideJobs.add(done);
+            for (CudaStorage s : sideReleases) {
+                dev.allocator.freeAfter(s.address(), s.bytes(), done);
+            }
+            sideReleases = null;
+            for (Tensor r : reads) {
+                ((CudaStorage) r.storage()).sideReads = done;
+            }
+            if (out != null) {
+                ((CudaStorage) out.storage()).ready = done;
+            }
+        }
+        return out;
     }
 
     @Override
@@ -129,19 +217,19 @@ public final class CudaBackend implements Backend {
     }
 
     private void launch(String fn, long n, Object... args) {
-        kernels.launch(fn, dev.stream, blocks(n), 1, THREADS, 1, args);
+        kernels.launch(fn, stream, blocks(n), 1, THREADS, 1, args);
     }
 
     private void launchRows(String fn, int rows, int threads, Object... args) {
         if (rows > 0) {
-            kernels.launch(fn, dev.stream, rows, 1, threads, 1, args);
+            kernels.launch(fn, stream, rows, 1, threads, 1, args);
         }
     }
 
     /** One warp per row, eight rows a block. */
     private void launchWarps(String fn, int rows, Object... args) {
         if (rows > 0) {
-            kernels.launch(fn, dev.stream, (rows + 7) / 8, 1, THREADS, 1, args);
+            kernels.launch(fn, stream, (rows + 7) / 8, 1, THREADS, 1, args);
         }
     }
 
@@ -156,7 +244,7 @@ public final class CudaBackend implements Backend {
 
     private void memset(long p, long bytes) {
         long t0 = OpProfile.begin();
-        CudaCheck.runtime(cudart.cudaMemsetAsync(new DevicePointer(p), 0, bytes, dev.stream), "cudaMemsetAsync");
+        CudaCheck.runtime(cudart.cudaMemsetAsync(new DevicePointer(p), 0, bytes, stream), "cudaMemsetAsync");
         OpProfile.end("memset", t0);
     }
 
@@ -164,7 +252,7 @@ public final class CudaBackend implements Backend {
     private void checkFlag() {
         try (IntPointer host = new IntPointer(1)) {
             CudaCheck.runtime(cudart.cudaMemcpyAsync(host, new DevicePointer(flag), 4, cudart.cudaMemcpyDeviceToHost,
-                    dev.stream), "cudaMemcpyAsync");
+                    stream), "cudaMemcpyAsync");
             dev.synchronize();
             int f = host.get(0);
             if (f != 0) {
@@ -241,7 +329,7 @@ public final class CudaBackend implements Backend {
         long bytes = t.numel() * t.dtype().bytes();
         if (bytes > 0) {
             CudaCheck.runtime(cudart.cudaMemcpyAsync(new DevicePointer(ptr(t)), host, bytes,
-                    cudart.cudaMemcpyHostToDevice, dev.stream), "cudaMemcpyAsync to the device");
+                    cudart.cudaMemcpyHostToDevice, stream), "cudaMemcpyAsync to the device");
         }
         dev.synchronize(); // the host buffer may be freed once this returns
         host.close();
@@ -253,7 +341,7 @@ public final class CudaBackend implements Backend {
         checkFlag();
         if (bytes > 0) {
             CudaCheck.runtime(cudart.cudaMemcpyAsync(host, new DevicePointer(ptr(t)), bytes,
-                    cudart.cudaMemcpyDeviceToHost, dev.stream), "cudaMemcpyAsync to the host");
+                    cudart.cudaMemcpyDeviceToHost, stream), "cudaMemcpyAsync to the host");
         }
         dev.synchronize();
         return host;
@@ -327,7 +415,7 @@ public final class CudaBackend implements Backend {
             if (bytes > 0 && ptr(src) != ptr(dst)) {
                 long t0 = OpProfile.begin();
                 CudaCheck.runtime(cudart.cudaMemcpyAsync(new DevicePointer(ptr(dst)), new DevicePointer(ptr(src)), bytes,
-                        cudart.cudaMemcpyDeviceToDevice, dev.stream), "cudaMemcpyAsync on the device");
+                        cudart.cudaMemcpyDeviceToDevice, stream), "cudaMemcpyAsync on the device");
                 OpProfile.end("device copy", t0);
             }
         } else {
@@ -350,7 +438,17 @@ public final class CudaBackend implements Backend {
     @Override
     public void release(Tensor t) {
         CudaStorage s = (CudaStorage) t.storage();
-        dev.allocator.free(s.address(), s.bytes());
+        SddmmPlan plan = sddmmPlans.remove(s);
+        if (plan != null) {
+            plan.close();
+        }
+        if (sideReleases != null) {
+            sideReleases.add(s);
+        } else if (s.ready != null || s.sideReads != null) {
+            dev.allocator.freeAfter(s.address(), s.bytes(), s.sideReads != null ? s.sideReads : s.ready);
+        } else {
+            dev.allocator.free(s.address(), s.bytes());
+        }
     }
 
     // ---- matrix products --------------------------------------------------------------------
@@ -389,7 +487,7 @@ public final class CudaBackend implements Backend {
                 int cType = cc.dtype() == DType.BF16 ? CUDA_R_16BF : CUDA_R_32F;
                 // row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T
                 long t0 = OpProfile.begin();
-                CudaCheck.blas(cublas.cublasGemmStridedBatchedEx(dev.blas,
+                CudaCheck.blas(cublas.cublasGemmStridedBatchedEx(blas,
                         transB ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N, transA ? cublas.CUBLAS_OP_T : cublas.CUBLAS_OP_N,
                         n, m, kk, this.alpha,
                         new DevicePointer(ptr(bb)), abType, bb.dim(-1), batchB == 1 ? 0L : (long) kk * n,
@@ -486,7 +584,7 @@ public final class CudaBackend implements Backend {
 
     private void reduceToScratch(Tensor a, boolean squares) {
         memset(scratch, 8);
-        kernels.launch("k_reduce_sum", dev.stream, blocks(a.numel()), 1, THREADS, 1, ptr(a), code(a), a.numel(),
+        kernels.launch("k_reduce_sum", stream, blocks(a.numel()), 1, THREADS, 1, ptr(a), code(a), a.numel(),
                 squares ? 1 : 0, scratch);
     }
 
@@ -494,7 +592,7 @@ public final class CudaBackend implements Backend {
     public Tensor sumAll(Tensor a) {
         reduceToScratch(a, false);
         Tensor out = empty(DType.F32, 1);
-        kernels.launch("k_double_to_float", dev.stream, 1, 1, 1, 1, scratch, ptr(out));
+        kernels.launch("k_double_to_float", stream, 1, 1, 1, 1, scratch, ptr(out));
         return out;
     }
 
@@ -503,7 +601,7 @@ public final class CudaBackend implements Backend {
         reduceToScratch(a, true);
         try (org.bytedeco.javacpp.DoublePointer host = new org.bytedeco.javacpp.DoublePointer(1)) {
             CudaCheck.runtime(cudart.cudaMemcpyAsync(host, new DevicePointer(scratch), 8, cudart.cudaMemcpyDeviceToHost,
-                    dev.stream), "cudaMemcpyAsync to the host");
+                    stream), "cudaMemcpyAsync to the host");
             dev.synchronize();
             return host.get(0);
         }
@@ -554,7 +652,7 @@ public final class CudaBackend implements Backend {
         Tensor dwPart = wantWeightGrads ? zeros(DType.F32, grid, n) : null;
         Tensor dbPart = wantWeightGrads && centered ? zeros(DType.F32, grid, n) : null;
         if (rows > 0) {
-            kernels.launch("k_norm_bwd", dev.stream, grid, 1, rowThreads(n), 1, ptr(x), code(x), ptr(w), code(w),
+            kernels.launch("k_norm_bwd", stream, grid, 1, rowThreads(n), 1, ptr(x), code(x), ptr(w), code(w),
                     ptr(saved.mean()), ptr(saved.rstd()), ptr(dy), code(dy), ptr(dx), code(dx), rows, n, offset,
                     centered ? 1 : 0, ptr(dwPart), ptr(dbPart));
         }
@@ -724,7 +822,7 @@ public final class CudaBackend implements Backend {
             // fused: the scores stay on chip
             Tensor out = emptyLike(q);
             Tensor lse = empty(DType.F32, dm.batch(), dm.hq(), dm.tq());
-            kernels.launch(dm.d() == 64 ? "k_flash_fwd_d64" : "k_flash_fwd_d128", dev.stream, (dm.tq() + 63) / 64,
+            kernels.launch(dm.d() == 64 ? "k_flash_fwd_d64" : "k_flash_fwd_d128", stream, (dm.tq() + 63) / 64,
                     dm.batch() * dm.hq(), 128, 1, ptr(q), ptr(k), ptr(v), ptr(keyMask), ptr(out), ptr(lse), dm.tq(), dm.tk(),
                     dm.hq(), dm.hkv(), causal ? 1 : 0, scale);
             return new AttentionResult(out, lse);
@@ -760,7 +858,7 @@ public final class CudaBackend implements Backend {
             gemm(qh, false, kh, true, s, 1f, 0f);
             gemm(doh, false, vh, true, dp, 1f, 0f);
             long rows = (long) dm.scoreRows();
-            kernels.launch("k_attn_delta", dev.stream, (int) ((rows * 32 + THREADS - 1) / THREADS), 1, THREADS, 1, ptr(g), ptr(o),
+            kernels.launch("k_attn_delta", stream, (int) ((rows * 32 + THREADS - 1) / THREADS), 1, THREADS, 1, ptr(g), ptr(o),
                     code(g), ptr(delta), dm.batch(), dm.tq(), dm.hq(), dm.d());
             launchWarps("k_attn_bwd_scores", dm.scoreRows(), ptr(s), code(s), ptr(dp), ptr(saved.logSumExp()), ptr(delta),
                     ptr(p), ptr(ds), code(p), ptr(keyMask), dm.hq(), dm.tq(), dm.tk(), causal ? 1 : 0, scale, dm.scoreRows());
@@ -836,23 +934,27 @@ public final class CudaBackend implements Backend {
             throw new IllegalArgumentException("csrAddInPlace: " + saved + " cannot hold " + values.numel()
                     + " elements of " + dense);
         }
-        launch("k_csr_add_inplace", values.numel(), ptr(values), code(values), ptr(rowOffs), ptr(colIdx), ptr(dense),
-                ptr(saved), code(dense), n, dense.dim(1), values.numelInt());
+        launchWarps("k_csr_add_inplace", n, ptr(values), code(values), ptr(rowOffs), ptr(colIdx), ptr(dense),
+                ptr(saved), code(dense), n, dense.dim(1));
     }
 
     @Override
     public void csrRestore(Tensor saved, Tensor rowOffs, Tensor colIdx, Tensor dense) {
         int n = dense.dim(0);
         checkCsr(rowOffs, colIdx, saved.numel(), n);
-        launch("k_csr_restore", saved.numel(), ptr(saved), ptr(rowOffs), ptr(colIdx), ptr(dense), code(dense), n,
-                dense.dim(1), saved.numelInt());
+        launchWarps("k_csr_restore", n, ptr(saved), ptr(rowOffs), ptr(colIdx), ptr(dense), code(dense), n,
+                dense.dim(1));
     }
 
     private Tensor transposed(Tensor x) {
         int rows = x.dim(0);
         int cols = x.dim(1);
         Tensor out = empty(x.dtype(), cols, rows);
-        kernels.launch("k_transpose", dev.stream, (cols + 31) / 32, (rows + 31) / 32, 32, 8, ptr(x), ptr(out), code(x), rows, cols);
+        if (x.dtype() == DType.BF16 && rows % 8 == 0 && cols % 8 == 0) {
+            kernels.launch("k_transpose_bf16", stream, (cols + 63) / 64, (rows + 63) / 64, 256, 1, ptr(x), ptr(out), rows, cols);
+            return out;
+        }
+        kernels.launch("k_transpose", stream, (cols + 31) / 32, (rows + 31) / 32, 32, 8, ptr(x), ptr(out), code(x), rows, cols);
         return out;
     }
 
@@ -863,23 +965,119 @@ public final class CudaBackend implements Backend {
      */
     static final double SDDMM_DENSE_ABOVE = 0.0015;
 
+    /**
+     * Queued on the side stream: a RoSA layer's sparse gradient is needed only by the optimizer, so
+     * it overlaps the rest of the backward pass instead of adding to it. Sparse bf16 masks take the
+     * tensor-core kernel; denser ones, or shapes it does not take, the dense GEMM and a gather, and
+     * other dtypes below {@link #SDDMM_DENSE_ABOVE} the gathered-dot kernel.
+     */
     @Override
     public Tensor sddmm(Tensor rowOffs, Tensor colIdx, Tensor a, Tensor b) {
         int n = a.dim(1);
         int m = b.dim(1);
         checkCsr(rowOffs, colIdx, colIdx.numel(), n);
-        return colIdx.numel() > SDDMM_DENSE_ABOVE * n * m ? sddmmDense(rowOffs, colIdx, a, b)
-                : sddmmSparse(rowOffs, colIdx, a, b);
+        double density = colIdx.numel() / ((double) n * m);
+        Supplier<Tensor> job = tensorCoreSddmm(a, b, colIdx.numelInt()) && density <= SDDMM_TENSOR_CORE_MAX
+                ? () -> sddmmTensorCore(rowOffs, colIdx, a, b)
+                : density > SDDMM_DENSE_ABOVE ? () -> sddmmDense(rowOffs, colIdx, a, b) : () -> sddmmSparse(rowOffs, colIdx, a, b);
+        return onSideStream(job, rowOffs, colIdx, a, b);
     }
 
-    /** SDDMM as the dense {@code a^T b} (fp32) sampled on the mask. */
+    /** Above this density the dense route's full GEMM is cheaper than the tensor-core kernel's MMAs. */
+    static final double SDDMM_TENSOR_CORE_MAX = 0.02;
+
+    private boolean tensorCoreSddmm(Tensor a, Tensor b, int nnz) {
+        return dev.arch >= 80 && a.dtype() == DType.BF16 && b.dtype() == DType.BF16 && a.dim(0) % 8 == 0
+                && a.dim(1) % 8 == 0 && b.dim(1) % 8 == 0 && nnz > 0 && nnz < SddmmPlan.MAX_NNZ;
+    }
+
+    /** Shared memory of {@code k_sddmm_tc}: two chunk buffers and the unit's item table with entry offsets. */
+    private static final int SDDMM_TC_SHARED = 2 * 2 * (32 * (SddmmPlan.TILE + 8) + SddmmPlan.TILE * (32 + 8))
+            + 4 * (SddmmPlan.UNIT_ITEMS * 5 + SddmmPlan.UNIT_ITEMS + 4);
+
+    /** Plans of the masks seen, by their column-index buffer; dropped when that buffer is released. */
+    private final Map<CudaStorage, SddmmPlan> sddmmPlans = new IdentityHashMap<>();
+    /** The last X^T made for the tensor-core SDDMM and whose X it is: q, k and v (gate and up) share X. */
+    private CudaStorage transposedSource;
+    private Tensor transposedInput;
+
+    /** The SDDMM on the tensor cores (k_sddmm_tc, {@link SddmmPlan}); bf16 operands. */
+    public Tensor sddmmTensorCore(Tensor rowOffs, Tensor colIdx, Tensor a, Tensor b) {
+        int t = a.dim(0);
+        int n = a.dim(1);
+        int m = b.dim(1);
+        int nnz = colIdx.numelInt();
+        if (!tensorCoreSddmm(a, b, nnz)) {
+            throw new IllegalArgumentException("sddmmTensorCore: needs bf16 operands with T, n and m multiples of 8 and 1 to "
+                    + (SddmmPlan.MAX_NNZ - 1) + " non-zeros, got " + a + ", " + b + ", " + nnz + " non-zeros");
+        }
+        CudaStorage key = (CudaStorage) colIdx.storage();
+        SddmmPlan plan = sddmmPlans.get(key);
+        if (plan == null) {
+            plan = SddmmPlan.build(this, toInts(rowOffs), toInts(colIdx), n, m);
+            sddmmPlans.put(key, plan);
+        }
+        Tensor xt = transposedInput(b);
+        int chunks = (t + 31) / 32;
+        int perSplit = chunksPerSplit(plan.units, chunks, dev.multiprocessors);
+        int splits = (chunks + perSplit - 1) / perSplit;
+        Tensor out = empty(DType.F32, nnz);
+        try (Tensor part = splits > 1 ? empty(DType.F32, splits, nnz) : null) {
+            kernels.launchShared("k_sddmm_tc", stream, plan.units, splits, 512, 1, SDDMM_TC_SHARED, ptr(a), ptr(xt), t, n, m,
+                    ptr(plan.unitTable), ptr(plan.itemRb), ptr(plan.itemCols), ptr(plan.itemEntry), ptr(plan.entries),
+                    ptr(part == null ? out : part), nnz, perSplit);
+            if (part != null) {
+                launch("k_sddmm_tc_sum", nnz, ptr(part), ptr(out), splits, nnz);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Token chunks per block of the tensor-core SDDMM: one block a multiprocessor at a time, so the
+     * time is about (waves of blocks) x (chunks a block), which this minimizes over the splits of
+     * the token range (fewest splits on a tie: each adds a partial sum).
+     */
+    static int chunksPerSplit(int units, int chunks, int multiprocessors) {
+        long best = Long.MAX_VALUE;
+        int bestPer = chunks;
+        for (int splits = 1; splits <= Math.max(1, chunks / 2); splits++) {
+            int per = (chunks + splits - 1) / splits;
+            int used = (chunks + per - 1) / per;
+            long cost = (long) ((units * (long) used + multiprocessors - 1) / multiprocessors) * per;
+            if (cost < best) {
+                best = cost;
+                bestPer = per;
+            }
+        }
+        return bestPer;
+    }
+
+    private Tensor transposedInput(Tensor b) {
+        CudaStorage source = (CudaStorage) b.storage();
+        if (source != transposedSource || transposedInput.dim(0) != b.dim(1) || transposedInput.dim(1) != b.dim(0)) {
+            if (transposedInput != null) {
+                transposedInput.close();
+            }
+            transposedInput = transposed(b);
+            transposedSource = source;
+        }
+        return transposedInput;
+    }
+
+    /**
+     * SDDMM as the dense {@code a^T b} (fp32 accumulation) sampled on the mask. The dense product is
+     * stored in the operands' precision, so bf16 operands give bf16-rounded gradients, as PyTorch
+     * gives a bf16 parameter (half the bytes the GEMM writes and the gather reads).
+     */
     public Tensor sddmmDense(Tensor rowOffs, Tensor colIdx, Tensor a, Tensor b) {
         int n = a.dim(1);
         int m = b.dim(1);
         Tensor out = empty(DType.F32, colIdx.numelInt());
-        try (Tensor dense = empty(DType.F32, n, m)) {
+        DType denseType = a.dtype() == DType.BF16 && b.dtype() == DType.BF16 ? DType.BF16 : DType.F32;
+        try (Tensor dense = empty(denseType, n, m)) {
             gemm(a, true, b, false, dense, 1f, 0f);
-            launch("k_csr_gather", colIdx.numel(), ptr(rowOffs), ptr(colIdx), ptr(dense), ptr(out), n, m, colIdx.numelInt());
+            launchWarps("k_csr_gather", n, ptr(rowOffs), ptr(colIdx), ptr(dense), code(dense), ptr(out), n, m);
         }
         return out;
     }
@@ -900,11 +1098,10 @@ public final class CudaBackend implements Backend {
         int n = at.dim(0);
         int t = at.dim(1);
         if (at.dtype() == DType.BF16 && t % 8 == 0 && t * 2L <= SDDMM_ROW_SHARED_MAX) {
-            kernels.launchShared("k_sddmm_rows", dev.stream, n, 1, 128, 1, t * 2, ptr(rowOffs), ptr(colIdx), ptr(at), ptr(bt),
+            kernels.launchShared("k_sddmm_rows", stream, n, 1, 128, 1, t * 2, ptr(rowOffs), ptr(colIdx), ptr(at), ptr(bt),
                     ptr(out), t);
         } else {
-            kernels.launch("k_sddmm", dev.stream, (int) ((n * 32L + THREADS - 1) / THREADS), 1, THREADS, 1, ptr(rowOffs),
-                    ptr(colIdx), ptr(at), ptr(bt), code(at), ptr(out), n, t);
+            launchWarps("k_sddmm", n, ptr(rowOffs), ptr(colIdx), ptr(at), ptr(bt), code(at), ptr(out), n, t);
         }
     }
 

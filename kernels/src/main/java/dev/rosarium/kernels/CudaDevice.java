@@ -8,14 +8,18 @@ import org.bytedeco.cuda.global.cublas;
 import org.bytedeco.cuda.global.cudart;
 
 /**
- * One CUDA device as the backend uses it: its primary context, one stream for all work, a cuBLAS
- * handle on that stream, the device's properties and the compiled kernels.
+ * One CUDA device as the backend uses it: its primary context, the main stream that carries the
+ * training step, a side stream for work that can overlap it (the sparse gradient of RoSA layers,
+ * {@link CudaBackend#sddmm}), a cuBLAS handle on each, the device's properties and the compiled
+ * kernels.
  */
 public final class CudaDevice {
     private static CudaDevice instance;
 
     final CUstream_st stream = new CUstream_st();
     final cublasContext blas = new cublasContext();
+    final CUstream_st sideStream = new CUstream_st();
+    final cublasContext sideBlas = new cublasContext();
     final CachingAllocator allocator = new CachingAllocator();
     final KernelModule kernels;
     final String name;
@@ -37,9 +41,18 @@ public final class CudaDevice {
         arch = prop.major() * 10 + prop.minor();
         multiprocessors = prop.multiProcessorCount();
         totalMemory = prop.totalGlobalMem();
-        CudaCheck.runtime(cudart.cudaStreamCreate(stream), "cudaStreamCreate");
+        // the main stream goes first wherever both have work: side-stream jobs fill the gaps it leaves
+        int[] least = new int[1];
+        int[] greatest = new int[1];
+        CudaCheck.runtime(cudart.cudaDeviceGetStreamPriorityRange(least, greatest), "cudaDeviceGetStreamPriorityRange");
+        CudaCheck.runtime(cudart.cudaStreamCreateWithPriority(stream, cudart.cudaStreamDefault, greatest[0]),
+                "cudaStreamCreateWithPriority");
         CudaCheck.blas(cublas.cublasCreate_v2(blas), "cublasCreate");
         CudaCheck.blas(cublas.cublasSetStream_v2(blas, stream), "cublasSetStream");
+        CudaCheck.runtime(cudart.cudaStreamCreateWithPriority(sideStream, cudart.cudaStreamDefault, least[0]),
+                "cudaStreamCreateWithPriority");
+        CudaCheck.blas(cublas.cublasCreate_v2(sideBlas), "cublasCreate");
+        CudaCheck.blas(cublas.cublasSetStream_v2(sideBlas, sideStream), "cublasSetStream");
         String source = NvrtcCompiler.readResource("rosarium_kernels.cu");
         kernels = new KernelModule(new NvrtcCompiler(NvrtcCompiler.defaultCacheDir()).cubin("rosarium_kernels", source, arch));
     }
@@ -61,8 +74,10 @@ public final class CudaDevice {
         return arch;
     }
 
+    /** Waits for all queued work, the side stream's included. */
     public void synchronize() {
         CudaCheck.runtime(cudart.cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+        CudaCheck.runtime(cudart.cudaStreamSynchronize(sideStream), "cudaStreamSynchronize");
     }
 
     /** Largest number of bytes held by tensors at once since the last reset (rounded block sizes). */

@@ -706,16 +706,6 @@ extern "C" __global__ void k_attn_bwd_scores(const void* S, int sdt, const float
 
 // ---- sparse (CSR) -------------------------------------------------------------------------
 
-// The row of non-zero k: the last r with ro[r] <= k (binary search over the n + 1 offsets).
-__device__ __forceinline__ int csr_row(const int* ro, int n, int k) {
-    int lo = 0, hi = n - 1;
-    while (lo < hi) {
-        int mid = (lo + hi + 1) >> 1;
-        if (ro[mid] <= k) lo = mid; else hi = mid - 1;
-    }
-    return lo;
-}
-
 // out = dense + S in one pass: a block per row copies the dense row (16-byte moves for bf16 rows
 // of a multiple of 8) and then adds that row's non-zeros (columns are distinct within a row).
 extern "C" __global__ void k_csr_add(const void* dense, const void* values, int vdt, const int* ro, const int* ci,
@@ -736,11 +726,19 @@ extern "C" __global__ void k_csr_add(const void* dense, const void* values, int 
     }
 }
 
-// dense += S in place at the non-zeros, saving what it overwrites; one thread per non-zero.
+// The kernels below take one warp per CSR row (launchWarps): the row is the warp's index, so no
+// non-zero has to search the offsets for it; lanes stride over the row's non-zeros.
+#define CSR_ROW_WARP(row, n, lane) \
+    int row = (int) (((i64) blockIdx.x * blockDim.x + threadIdx.x) >> 5); \
+    int lane = threadIdx.x & 31; \
+    if (row >= (n)) return;
+
+// dense += S in place at the non-zeros, saving what it overwrites.
 extern "C" __global__ void k_csr_add_inplace(const void* values, int vdt, const int* ro, const int* ci, void* dense,
-                                             void* saved, int dt, int n, int m, int nnz) {
-    GRID_STRIDE(k, (i64) nnz) {
-        i64 e = (i64) csr_row(ro, n, (int) k) * m + ci[k];
+                                             void* saved, int dt, int n, int m) {
+    CSR_ROW_WARP(r, n, lane)
+    for (int k = ro[r] + lane; k < ro[r + 1]; k += 32) {
+        i64 e = (i64) r * m + ci[k];
         float w = ld(dense, dt, e);
         st(saved, dt, k, w);
         st(dense, dt, e, w + ld(values, vdt, k));
@@ -749,14 +747,16 @@ extern "C" __global__ void k_csr_add_inplace(const void* values, int vdt, const 
 
 // Puts the saved elements back (a bf16 -> fp32 -> bf16 round trip is exact).
 extern "C" __global__ void k_csr_restore(const void* saved, const int* ro, const int* ci, void* dense, int dt, int n,
-                                         int m, int nnz) {
-    GRID_STRIDE(k, (i64) nnz) st(dense, dt, (i64) csr_row(ro, n, (int) k) * m + ci[k], ld(saved, dt, k));
+                                         int m) {
+    CSR_ROW_WARP(r, n, lane)
+    for (int k = ro[r] + lane; k < ro[r + 1]; k += 32) st(dense, dt, (i64) r * m + ci[k], ld(saved, dt, k));
 }
 
 // out[k] = dense[row(k), ci[k]]: samples a dense product on the mask.
-extern "C" __global__ void k_csr_gather(const int* ro, const int* ci, const float* dense, float* out, int n, int m,
-                                        int nnz) {
-    GRID_STRIDE(k, (i64) nnz) out[k] = dense[(i64) csr_row(ro, n, (int) k) * m + ci[k]];
+extern "C" __global__ void k_csr_gather(const int* ro, const int* ci, const void* dense, int dt, float* out, int n,
+                                        int m) {
+    CSR_ROW_WARP(r, n, lane)
+    for (int k = ro[r] + lane; k < ro[r + 1]; k += 32) out[k] = ld(dense, dt, (i64) r * m + ci[k]);
 }
 
 // out (cols x rows) = in^T (rows x cols), 32x32 tiles through shared memory.
@@ -778,9 +778,7 @@ extern "C" __global__ void k_transpose(const void* in, void* out, int dt, int ro
 // non-zeros (i, ci[k]) of row i; one warp per CSR row.
 extern "C" __global__ void k_sddmm(const int* ro, const int* ci, const void* aT, const void* bT, int dt, float* out,
                                    int n, int T) {
-    int row = (int) (((i64) blockIdx.x * blockDim.x + threadIdx.x) >> 5);
-    int lane = threadIdx.x & 31;
-    if (row >= n) return;
+    CSR_ROW_WARP(row, n, lane)
     for (int k = ro[row]; k < ro[row + 1]; k++) {
         i64 ab = (i64) row * T, bb = (i64) ci[k] * T;
         float s = 0.f;
@@ -820,6 +818,187 @@ extern "C" __global__ void k_sddmm_rows(const int* ro, const int* ci, const unsi
         float s = s0 + s1;
         for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
         if (lane == 0) out[k] = s;
+    }
+}
+
+// The tensor-core SDDMM (SddmmPlan has the host side). The mask's non-zeros are grouped into
+// "items": 16 consecutive output rows and 8 of the columns those rows use, one m16n8k16 MMA tile.
+// A block takes a 512 x 512 tile of the mask and a range of tokens; per chunk of 32 tokens it
+// copies dO (tokens x tile rows, as stored) and X^T (tile columns x tokens) into shared memory,
+// and every warp runs its items' MMAs there: the A fragment (16 rows) by a transposing ldmatrix,
+// the B fragment by an ldmatrix whose 8 row addresses are the item's 8 gathered columns. Each
+// warp keeps its items' accumulators in registers over the whole token range and at the end
+// writes the entries that are non-zeros. Only about 6% of each MMA is wanted at d = 0.6%, but the
+// tensor cores have that to spare; what counts is that each X^T column is read from L2 once per
+// tile rather than once per non-zero. With several token ranges each writes its own slice of
+// out (nnz floats apart) and k_sddmm_tc_sum adds them in order, so results do not vary run to run.
+#define STC_TILE 512
+#define STC_TAU 32
+#define STC_WARPS 16
+#define STC_MAXI 16
+#define STC_DS (STC_TILE + 8)
+#define STC_XS (STC_TAU + 8)
+
+__device__ __forceinline__ void cp_async16(void* smem, const void* gmem, bool valid) {
+    unsigned int s = (unsigned int) __cvta_generic_to_shared(smem);
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(gmem), "r"(valid ? 16 : 0));
+}
+
+__device__ __forceinline__ void ldsm_x4_trans(unsigned int r[4], const void* p) {
+    unsigned int s = (unsigned int) __cvta_generic_to_shared(p);
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(s));
+}
+
+__device__ __forceinline__ void ldsm_x2(unsigned int& r0, unsigned int& r1, const void* p) {
+    unsigned int s = (unsigned int) __cvta_generic_to_shared(p);
+    asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0,%1}, [%2];\n" : "=r"(r0), "=r"(r1) : "r"(s));
+}
+
+// Copies one chunk (tokens t0 .. t0 + 32) of dO's tile rows and X^T's tile columns into shared
+// memory, zero-filling past T, n and m. Needs T, n, m multiples of 8.
+__device__ __forceinline__ void stc_load(unsigned short* dS, unsigned short* xS, const unsigned short* dO,
+                                         const unsigned short* xT, int T, int n, int m, int row0, int col0, int t0) {
+    for (int e = threadIdx.x; e < STC_TAU * (STC_TILE / 8); e += blockDim.x) {
+        int t = e / (STC_TILE / 8), c = (e % (STC_TILE / 8)) * 8;
+        bool ok = t0 + t < T && row0 + c < n;
+        cp_async16(dS + t * STC_DS + c, ok ? dO + (i64) (t0 + t) * n + row0 + c : dO, ok);
+    }
+    for (int e = threadIdx.x; e < STC_TILE * (STC_TAU / 8); e += blockDim.x) {
+        int c = e / (STC_TAU / 8), t = (e % (STC_TAU / 8)) * 8;
+        bool ok = col0 + c < m && t0 + t < T;
+        cp_async16(xS + c * STC_XS + t, ok ? xT + (i64) (col0 + c) * T + t0 + t : xT, ok);
+    }
+    asm volatile("cp.async.commit_group;\n" ::);
+}
+
+// units: (row0, col0, first item, item count <= STC_WARPS * STC_MAXI) per block; itemRb: the
+// item's 16-row block within its tile; itemCols: its 8 tile-local columns, two 16-bit halves a
+// word; itemEntry: CSR-like offsets into entries, each (row in item | slot << 4 | out index << 7).
+extern "C" __global__ void __launch_bounds__(STC_WARPS * 32, 1)
+k_sddmm_tc(const unsigned short* dO, const unsigned short* xT, int T, int n, int m, const int* units,
+           const int* itemRb, const int* itemCols, const int* itemEntry, const unsigned int* entries, float* out,
+           int nnz, int chunksPerSplit) {
+    extern __shared__ __align__(16) unsigned char smem[];
+    unsigned short* dS = (unsigned short*) smem;
+    unsigned short* xS = dS + 2 * STC_TAU * STC_DS;
+    int* mRb = (int*) (xS + 2 * STC_TILE * STC_XS);
+    int* mCols = mRb + STC_WARPS * STC_MAXI;
+    int* mEntry = mCols + STC_WARPS * STC_MAXI * 4;
+    const int* u = units + blockIdx.x * 4;
+    const int row0 = u[0], col0 = u[1], itemStart = u[2], itemCount = u[3];
+    for (int i = threadIdx.x; i <= itemCount; i += blockDim.x) {
+        mEntry[i] = itemEntry[itemStart + i];
+        if (i < itemCount) {
+            mRb[i] = itemRb[itemStart + i];
+            for (int q = 0; q < 4; q++) mCols[i * 4 + q] = itemCols[(itemStart + i) * 4 + q];
+        }
+    }
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int mine = warp * STC_MAXI;
+    const int myCount = max(0, min(STC_MAXI, itemCount - mine));
+    const int chunks = (T + STC_TAU - 1) / STC_TAU;
+    const int c0 = blockIdx.y * chunksPerSplit, c1 = min(chunks, c0 + chunksPerSplit);
+    float acc[STC_MAXI][4];
+#pragma unroll
+    for (int it = 0; it < STC_MAXI; it++) acc[it][0] = acc[it][1] = acc[it][2] = acc[it][3] = 0.f;
+    if (c0 < c1) stc_load(dS, xS, dO, xT, T, n, m, row0, col0, c0 * STC_TAU);
+    for (int ch = c0; ch < c1; ch++) {
+        const int buf = (ch - c0) & 1;
+        if (ch + 1 < c1) {
+            stc_load(dS + (buf ^ 1) * STC_TAU * STC_DS, xS + (buf ^ 1) * STC_TILE * STC_XS, dO, xT, T, n, m, row0, col0,
+                     (ch + 1) * STC_TAU);
+            asm volatile("cp.async.wait_group 1;\n" ::);
+        } else {
+            asm volatile("cp.async.wait_group 0;\n" ::);
+        }
+        __syncthreads();
+        const unsigned short* d = dS + buf * STC_TAU * STC_DS;
+        const unsigned short* x = xS + buf * STC_TILE * STC_XS;
+#pragma unroll
+        for (int ks = 0; ks < STC_TAU / 16; ks++) {
+            int lastRb = -1;
+            unsigned int a[4] = {0u, 0u, 0u, 0u};
+#pragma unroll
+            for (int it = 0; it < STC_MAXI; it++) {
+                if (it < myCount) {
+                    const int rb = mRb[mine + it];
+                    if (rb != lastRb) {
+                        const int q = lane >> 3;
+                        ldsm_x4_trans(a, d + (ks * 16 + (q >> 1) * 8 + (lane & 7)) * STC_DS + rb * 16 + (q & 1) * 8);
+                        lastRb = rb;
+                    }
+                    const int w = mCols[(mine + it) * 4 + ((lane & 7) >> 1)];
+                    const int col = (lane & 1) ? (w >> 16) : (w & 0xffff);
+                    unsigned int b0, b1;
+                    ldsm_x2(b0, b1, x + col * STC_XS + ks * 16 + ((lane >> 3) & 1) * 8);
+                    mma_bf16(acc[it], a, b0, b1);
+                }
+            }
+        }
+        __syncthreads();
+    }
+    // every item's 16 x 8 block goes to shared memory (over the chunk buffers), then the whole
+    // block writes the unit's non-zeros: independent loads, not a dependent chain per item
+    float* stage = (float*) smem;
+    const int g = lane >> 2, cc = (lane & 3) * 2;
+#pragma unroll
+    for (int it = 0; it < STC_MAXI; it++) {
+        if (it < myCount) {
+            float* st = stage + (mine + it) * 128;
+            st[g * 8 + cc] = acc[it][0];
+            st[g * 8 + cc + 1] = acc[it][1];
+            st[(g + 8) * 8 + cc] = acc[it][2];
+            st[(g + 8) * 8 + cc + 1] = acc[it][3];
+        }
+    }
+    __syncthreads();
+    float* dst = out + (i64) blockIdx.y * nnz;
+    for (int e = mEntry[0] + threadIdx.x; e < mEntry[itemCount]; e += blockDim.x) {
+        int lo = 0, hi = itemCount - 1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >> 1;
+            if (mEntry[mid] <= e) lo = mid; else hi = mid - 1;
+        }
+        unsigned int en = entries[e];
+        dst[en >> 7] = stage[lo * 128 + (en & 15) * 8 + ((en >> 4) & 7)];
+    }
+}
+
+// out (cols x rows) = in^T for bf16 with rows and cols multiples of 8: 64 x 64 tiles, 16-byte
+// loads along the input's rows and 16-byte stores along the output's.
+extern "C" __global__ void k_transpose_bf16(const unsigned short* in, unsigned short* out, int rows, int cols) {
+    __shared__ unsigned int tile[64][33];  // 64 rows of 64 bf16 (32 words) + one word of padding
+    const int r0 = blockIdx.y * 64, c0 = blockIdx.x * 64;
+    for (int v = threadIdx.x; v < 512; v += blockDim.x) {
+        int r = v >> 3, c = (v & 7) * 8;
+        if (r0 + r < rows && c0 + c < cols) {
+            uint4 q = *(const uint4*) (in + (i64) (r0 + r) * cols + c0 + c);
+            unsigned int* t = &tile[r][c >> 1];
+            t[0] = q.x; t[1] = q.y; t[2] = q.z; t[3] = q.w;
+        }
+    }
+    __syncthreads();
+    const unsigned short* th = (const unsigned short*) &tile[0][0];
+    for (int v = threadIdx.x; v < 512; v += blockDim.x) {
+        int c = v >> 3, r = (v & 7) * 8;
+        if (c0 + c < cols && r0 + r < rows) {
+            unsigned int w[4];
+            for (int q = 0; q < 4; q++) {
+                w[q] = (unsigned int) th[(r + 2 * q) * 66 + c] | ((unsigned int) th[(r + 2 * q + 1) * 66 + c] << 16);
+            }
+            *(uint4*) (out + (i64) (c0 + c) * rows + r0 + r) = make_uint4(w[0], w[1], w[2], w[3]);
+        }
+    }
+}
+
+// out[k] = sum over the token ranges s of part[s * nnz + k], in order.
+extern "C" __global__ void k_sddmm_tc_sum(const float* part, float* out, int splits, int nnz) {
+    GRID_STRIDE(k, (i64) nnz) {
+        float s = 0.f;
+        for (int p = 0; p < splits; p++) s += part[(i64) p * nnz + k];
+        out[k] = s;
     }
 }
 
