@@ -23,9 +23,7 @@ import org.bytedeco.javacpp.ShortPointer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -46,8 +44,6 @@ public final class CudaBackend implements Backend {
     private static final int DT_F32 = 0;
     private static final int DT_BF16 = 1;
     private static final int DT_I32 = 2;
-    /** Shared memory the row-cached SDDMM may ask for (one bf16 row of length T); Hopper allows 227 KB. */
-    private static final long SDDMM_ROW_SHARED_MAX = 96 * 1024;
     private static final int CUDA_R_32F = 0;
     private static final int CUDA_R_16BF = 14;
     private static final String[] FLAG_MEANINGS = {"", "a RoPE position outside the rotary table",
@@ -59,14 +55,18 @@ public final class CudaBackend implements Backend {
     private static final boolean POISON = Boolean.getBoolean("rosarium.cuda.poison");
     /** {@code -Drosarium.cuda.sideStream=false} keeps the sparse gradients on the main stream (for A/B timing). */
     private static final boolean SIDE_STREAM = !"false".equals(System.getProperty("rosarium.cuda.sideStream"));
-    /** Events are reused round-robin: waiting on a re-recorded event waits for later work, never less. */
+    /**
+     * Events are reused round-robin, two a side job: with at most {@link #SIDE_JOBS_IN_FLIGHT} jobs in
+     * flight, an event is recorded again only long after the job it marked has ended, so a buffer
+     * still pointing at it is never freed or read too early.
+     */
     private static final int EVENTS = 256;
     /**
      * Side-stream jobs allowed in flight before the host waits for the oldest: each holds its inputs
-     * and its scratch until it ends, so an unbounded lag behind the main stream costs memory (6 GB
-     * on a 7B step when unbounded).
+     * and its scratch until it ends, so an unbounded lag behind the main stream costs memory (1.7 GB
+     * on a 1.1B step, 6 GB on a 7B one, run 15).
      */
-    private static final int SIDE_JOBS_IN_FLIGHT = 2;
+    private static final int SIDE_JOBS_IN_FLIGHT = 6;
 
     private static CudaBackend instance;
 
@@ -438,10 +438,6 @@ public final class CudaBackend implements Backend {
     @Override
     public void release(Tensor t) {
         CudaStorage s = (CudaStorage) t.storage();
-        SddmmPlan plan = sddmmPlans.remove(s);
-        if (plan != null) {
-            plan.close();
-        }
         if (sideReleases != null) {
             sideReleases.add(s);
         } else if (s.ready != null || s.sideReads != null) {
@@ -960,16 +956,30 @@ public final class CudaBackend implements Backend {
 
     /**
      * Above this density the sampled product is cheaper as one dense {@code a^T b} GEMM and a gather
-     * than as transposes plus the gathered-dot kernel, whose reads grow with the non-zeros (H100,
-     * T = 4096: at d = 0.6% the GEMM route is 1.4-2x faster, docs/cuda.md).
+     * than as transposes plus the generic gathered-dot kernel (fp32 operands, or shapes the
+     * row-group kernel does not take).
      */
     static final double SDDMM_DENSE_ABOVE = 0.0015;
+    /**
+     * The bf16 row-group kernel reads a row of X^T per non-zero where the dense route's GEMM does
+     * n x m x T products whatever the mask, so it wins on sparse masks, but only where its blocks
+     * (8 rows each) have enough non-zeros to stream and the transpose of X pays: at most 1% density,
+     * at least {@link #SDDMM_ROW_GROUP_MIN_PER_ROW} non-zeros a row, and {@link #SDDMM_ROW_GROUP_MIN_ROWS}
+     * rows unless X^T is already made for a sibling layer (H100, runs 19 and 20 in docs/cuda.md: the
+     * 7B layers take it, the 1.1B ones, with 2048 inputs, do not).
+     */
+    static final double SDDMM_ROW_GROUP_MAX = 0.01;
+    static final double SDDMM_ROW_GROUP_MIN_PER_ROW = 24;
+    static final int SDDMM_ROW_GROUP_MIN_ROWS = 4096;
+    /** Shared memory the row-group SDDMM may ask for (8 bf16 rows of length T); Hopper allows 227 KB. */
+    private static final long SDDMM_ROW_GROUP_SHARED_MAX = 128 * 1024;
 
     /**
-     * Queued on the side stream: a RoSA layer's sparse gradient is needed only by the optimizer, so
-     * it overlaps the rest of the backward pass instead of adding to it. Sparse bf16 masks take the
-     * tensor-core kernel; denser ones, or shapes it does not take, the dense GEMM and a gather, and
-     * other dtypes below {@link #SDDMM_DENSE_ABOVE} the gathered-dot kernel.
+     * A RoSA layer's sparse gradient. The row-group kernel runs on the main stream; the dense route
+     * and the generic kernel are queued on the side stream, as the gradient is needed only by the
+     * optimizer: their GEMM fills gaps the backward pass leaves on the tensor cores (1.1B: -2.5 ms a
+     * step), where the L2-bound row-group kernel beside the main stream's GEMMs slows both (7B: +4
+     * ms a step).
      */
     @Override
     public Tensor sddmm(Tensor rowOffs, Tensor colIdx, Tensor a, Tensor b) {
@@ -977,92 +987,18 @@ public final class CudaBackend implements Backend {
         int m = b.dim(1);
         checkCsr(rowOffs, colIdx, colIdx.numel(), n);
         double density = colIdx.numel() / ((double) n * m);
-        Supplier<Tensor> job = tensorCoreSddmm(a, b, colIdx.numelInt()) && density <= SDDMM_TENSOR_CORE_MAX
-                ? () -> sddmmTensorCore(rowOffs, colIdx, a, b)
-                : density > SDDMM_DENSE_ABOVE ? () -> sddmmDense(rowOffs, colIdx, a, b) : () -> sddmmSparse(rowOffs, colIdx, a, b);
-        return onSideStream(job, rowOffs, colIdx, a, b);
+        if (rowGroupSddmm(a, b) && density <= SDDMM_ROW_GROUP_MAX && density * m >= SDDMM_ROW_GROUP_MIN_PER_ROW
+                && (n >= SDDMM_ROW_GROUP_MIN_ROWS || b.storage() == transposedSource)) {
+            return sddmmSparse(rowOffs, colIdx, a, b);
+        }
+        boolean generic = !rowGroupSddmm(a, b) && density <= SDDMM_DENSE_ABOVE;
+        return onSideStream(() -> generic ? sddmmSparse(rowOffs, colIdx, a, b) : sddmmDense(rowOffs, colIdx, a, b),
+                rowOffs, colIdx, a, b);
     }
 
-    /** Above this density the dense route's full GEMM is cheaper than the tensor-core kernel's MMAs. */
-    static final double SDDMM_TENSOR_CORE_MAX = 0.02;
-
-    private boolean tensorCoreSddmm(Tensor a, Tensor b, int nnz) {
-        return dev.arch >= 80 && a.dtype() == DType.BF16 && b.dtype() == DType.BF16 && a.dim(0) % 8 == 0
-                && a.dim(1) % 8 == 0 && b.dim(1) % 8 == 0 && nnz > 0 && nnz < SddmmPlan.MAX_NNZ;
-    }
-
-    /** Shared memory of {@code k_sddmm_tc}: two chunk buffers and the unit's item table with entry offsets. */
-    private static final int SDDMM_TC_SHARED = 2 * 2 * (32 * (SddmmPlan.TILE + 8) + SddmmPlan.TILE * (32 + 8))
-            + 4 * (SddmmPlan.UNIT_ITEMS * 5 + SddmmPlan.UNIT_ITEMS + 4);
-
-    /** Plans of the masks seen, by their column-index buffer; dropped when that buffer is released. */
-    private final Map<CudaStorage, SddmmPlan> sddmmPlans = new IdentityHashMap<>();
-    /** The last X^T made for the tensor-core SDDMM and whose X it is: q, k and v (gate and up) share X. */
-    private CudaStorage transposedSource;
-    private Tensor transposedInput;
-
-    /** The SDDMM on the tensor cores (k_sddmm_tc, {@link SddmmPlan}); bf16 operands. */
-    public Tensor sddmmTensorCore(Tensor rowOffs, Tensor colIdx, Tensor a, Tensor b) {
-        int t = a.dim(0);
-        int n = a.dim(1);
-        int m = b.dim(1);
-        int nnz = colIdx.numelInt();
-        if (!tensorCoreSddmm(a, b, nnz)) {
-            throw new IllegalArgumentException("sddmmTensorCore: needs bf16 operands with T, n and m multiples of 8 and 1 to "
-                    + (SddmmPlan.MAX_NNZ - 1) + " non-zeros, got " + a + ", " + b + ", " + nnz + " non-zeros");
-        }
-        CudaStorage key = (CudaStorage) colIdx.storage();
-        SddmmPlan plan = sddmmPlans.get(key);
-        if (plan == null) {
-            plan = SddmmPlan.build(this, toInts(rowOffs), toInts(colIdx), n, m);
-            sddmmPlans.put(key, plan);
-        }
-        Tensor xt = transposedInput(b);
-        int chunks = (t + 31) / 32;
-        int perSplit = chunksPerSplit(plan.units, chunks, dev.multiprocessors);
-        int splits = (chunks + perSplit - 1) / perSplit;
-        Tensor out = empty(DType.F32, nnz);
-        try (Tensor part = splits > 1 ? empty(DType.F32, splits, nnz) : null) {
-            kernels.launchShared("k_sddmm_tc", stream, plan.units, splits, 512, 1, SDDMM_TC_SHARED, ptr(a), ptr(xt), t, n, m,
-                    ptr(plan.unitTable), ptr(plan.itemRb), ptr(plan.itemCols), ptr(plan.itemEntry), ptr(plan.entries),
-                    ptr(part == null ? out : part), nnz, perSplit);
-            if (part != null) {
-                launch("k_sddmm_tc_sum", nnz, ptr(part), ptr(out), splits, nnz);
-            }
-        }
-        return out;
-    }
-
-    /**
-     * Token chunks per block of the tensor-core SDDMM: one block a multiprocessor at a time, so the
-     * time is about (waves of blocks) x (chunks a block), which this minimizes over the splits of
-     * the token range (fewest splits on a tie: each adds a partial sum).
-     */
-    static int chunksPerSplit(int units, int chunks, int multiprocessors) {
-        long best = Long.MAX_VALUE;
-        int bestPer = chunks;
-        for (int splits = 1; splits <= Math.max(1, chunks / 2); splits++) {
-            int per = (chunks + splits - 1) / splits;
-            int used = (chunks + per - 1) / per;
-            long cost = (long) ((units * (long) used + multiprocessors - 1) / multiprocessors) * per;
-            if (cost < best) {
-                best = cost;
-                bestPer = per;
-            }
-        }
-        return bestPer;
-    }
-
-    private Tensor transposedInput(Tensor b) {
-        CudaStorage source = (CudaStorage) b.storage();
-        if (source != transposedSource || transposedInput.dim(0) != b.dim(1) || transposedInput.dim(1) != b.dim(0)) {
-            if (transposedInput != null) {
-                transposedInput.close();
-            }
-            transposedInput = transposed(b);
-            transposedSource = source;
-        }
-        return transposedInput;
+    private static boolean rowGroupSddmm(Tensor a, Tensor b) {
+        return a.dtype() == DType.BF16 && b.dtype() == DType.BF16 && a.dim(0) % 8 == 0 && a.dim(1) % 8 == 0
+                && b.dim(1) % 8 == 0 && 16L * a.dim(0) <= SDDMM_ROW_GROUP_SHARED_MAX;
     }
 
     /**
@@ -1082,27 +1018,42 @@ public final class CudaBackend implements Backend {
         return out;
     }
 
-    /** SDDMM by the gathered-dot kernel on transposed operands, never forming the dense product. */
+    /**
+     * SDDMM by a gathered-dot kernel, never forming the dense product: for bf16 the row-group
+     * kernel on {@code a} as stored and {@code b^T} (shared by consecutive calls on the same
+     * {@code b}), otherwise the generic kernel on both operands transposed.
+     */
     public Tensor sddmmSparse(Tensor rowOffs, Tensor colIdx, Tensor a, Tensor b) {
-        DType dt = a.dtype() == b.dtype() ? a.dtype() : DType.F32;
         Tensor out = empty(DType.F32, colIdx.numelInt());
+        if (rowGroupSddmm(a, b)) {
+            int t = a.dim(0);
+            kernels.launchShared("k_sddmm_rows8", stream, a.dim(1) / 8, 1, 256, 1, 16 * t, ptr(rowOffs), ptr(colIdx), ptr(a),
+                    ptr(transposedInput(b)), ptr(out), a.dim(1), t);
+            return out;
+        }
+        DType dt = a.dtype() == b.dtype() ? a.dtype() : DType.F32;
         try (Tensor a2 = a.dtype() == dt ? null : cast(a, dt); Tensor b2 = b.dtype() == dt ? null : cast(b, dt);
              Tensor at = transposed(a2 == null ? a : a2); Tensor bt = transposed(b2 == null ? b : b2)) {
-            sddmmTransposed(rowOffs, colIdx, at, bt, out);
+            launchWarps("k_sddmm", at.dim(0), ptr(rowOffs), ptr(colIdx), ptr(at), ptr(bt), code(at), ptr(out), at.dim(0),
+                    at.dim(1));
         }
         return out;
     }
 
-    /** The SDDMM kernel alone, on operands already transposed to {@code (n, T)} and {@code (m, T)}. */
-    private void sddmmTransposed(Tensor rowOffs, Tensor colIdx, Tensor at, Tensor bt, Tensor out) {
-        int n = at.dim(0);
-        int t = at.dim(1);
-        if (at.dtype() == DType.BF16 && t % 8 == 0 && t * 2L <= SDDMM_ROW_SHARED_MAX) {
-            kernels.launchShared("k_sddmm_rows", stream, n, 1, 128, 1, t * 2, ptr(rowOffs), ptr(colIdx), ptr(at), ptr(bt),
-                    ptr(out), t);
-        } else {
-            launchWarps("k_sddmm", n, ptr(rowOffs), ptr(colIdx), ptr(at), ptr(bt), code(at), ptr(out), n, t);
+    /** The last X^T made for the SDDMM and whose X it is: q, k and v (gate and up) share X. */
+    private CudaStorage transposedSource;
+    private Tensor transposedInput;
+
+    private Tensor transposedInput(Tensor b) {
+        CudaStorage source = (CudaStorage) b.storage();
+        if (source != transposedSource || transposedInput.dim(0) != b.dim(1) || transposedInput.dim(1) != b.dim(0)) {
+            if (transposedInput != null) {
+                transposedInput.close();
+            }
+            transposedInput = transposed(b);
+            transposedSource = source;
         }
+        return transposedInput;
     }
 
     @Override

@@ -788,181 +788,56 @@ extern "C" __global__ void k_sddmm(const int* ro, const int* ci, const void* aT,
     }
 }
 
-// The bf16 SDDMM used for training: one block per CSR row keeps that row of aT (T values) in
-// shared memory, read once; each warp takes the row's non-zeros in turn and streams the matching
-// row of bT, which stays in L2 across rows. Needs T % 8 == 0 and 2T bytes of shared memory.
-extern "C" __global__ void k_sddmm_rows(const int* ro, const int* ci, const unsigned short* aT, const unsigned short* bT,
-                                        float* out, int T) {
-    extern __shared__ uint4 arow[];
-    int row = blockIdx.x;
-    int chunks = T / 8;
-    const uint4* src = (const uint4*) (aT + (i64) row * T);
-    for (int x = threadIdx.x; x < chunks; x += blockDim.x) arow[x] = src[x];
-    __syncthreads();
-    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
-    for (int k = ro[row] + warp; k < ro[row + 1]; k += warps) {
-        const uint4* bv = (const uint4*) (bT + (i64) ci[k] * T);
-        float s0 = 0.f, s1 = 0.f;
+// Warp-wide dot product of two bf16 rows of 8 * chunks values, 16 bytes a lane a step, fp32
+// sums; every lane gets the total.
+__device__ __forceinline__ float warp_dot_bf16(const uint4* a, const uint4* b, int chunks, int lane) {
+    float s0 = 0.f, s1 = 0.f;
 #pragma unroll 4
-        for (int x = lane; x < chunks; x += 32) {
-            uint4 p = arow[x], q = bv[x];
-            s0 += __uint_as_float(p.x << 16) * __uint_as_float(q.x << 16);
-            s1 += __uint_as_float(p.x & 0xffff0000u) * __uint_as_float(q.x & 0xffff0000u);
-            s0 += __uint_as_float(p.y << 16) * __uint_as_float(q.y << 16);
-            s1 += __uint_as_float(p.y & 0xffff0000u) * __uint_as_float(q.y & 0xffff0000u);
-            s0 += __uint_as_float(p.z << 16) * __uint_as_float(q.z << 16);
-            s1 += __uint_as_float(p.z & 0xffff0000u) * __uint_as_float(q.z & 0xffff0000u);
-            s0 += __uint_as_float(p.w << 16) * __uint_as_float(q.w << 16);
-            s1 += __uint_as_float(p.w & 0xffff0000u) * __uint_as_float(q.w & 0xffff0000u);
-        }
-        float s = s0 + s1;
-        for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
-        if (lane == 0) out[k] = s;
+    for (int x = lane; x < chunks; x += 32) {
+        uint4 p = a[x], q = b[x];
+        s0 += __uint_as_float(p.x << 16) * __uint_as_float(q.x << 16);
+        s1 += __uint_as_float(p.x & 0xffff0000u) * __uint_as_float(q.x & 0xffff0000u);
+        s0 += __uint_as_float(p.y << 16) * __uint_as_float(q.y << 16);
+        s1 += __uint_as_float(p.y & 0xffff0000u) * __uint_as_float(q.y & 0xffff0000u);
+        s0 += __uint_as_float(p.z << 16) * __uint_as_float(q.z << 16);
+        s1 += __uint_as_float(p.z & 0xffff0000u) * __uint_as_float(q.z & 0xffff0000u);
+        s0 += __uint_as_float(p.w << 16) * __uint_as_float(q.w << 16);
+        s1 += __uint_as_float(p.w & 0xffff0000u) * __uint_as_float(q.w & 0xffff0000u);
     }
+    float s = s0 + s1;
+    for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+    return s;
 }
 
-// The tensor-core SDDMM (SddmmPlan has the host side). The mask's non-zeros are grouped into
-// "items": 16 consecutive output rows and 8 of the columns those rows use, one m16n8k16 MMA tile.
-// A block takes a 512 x 512 tile of the mask and a range of tokens; per chunk of 32 tokens it
-// copies dO (tokens x tile rows, as stored) and X^T (tile columns x tokens) into shared memory,
-// and every warp runs its items' MMAs there: the A fragment (16 rows) by a transposing ldmatrix,
-// the B fragment by an ldmatrix whose 8 row addresses are the item's 8 gathered columns. Each
-// warp keeps its items' accumulators in registers over the whole token range and at the end
-// writes the entries that are non-zeros. Only about 6% of each MMA is wanted at d = 0.6%, but the
-// tensor cores have that to spare; what counts is that each X^T column is read from L2 once per
-// tile rather than once per non-zero. With several token ranges each writes its own slice of
-// out (nnz floats apart) and k_sddmm_tc_sum adds them in order, so results do not vary run to run.
-#define STC_TILE 512
-#define STC_TAU 32
-#define STC_WARPS 16
-#define STC_MAXI 16
-#define STC_DS (STC_TILE + 8)
-#define STC_XS (STC_TAU + 8)
-
-__device__ __forceinline__ void cp_async16(void* smem, const void* gmem, bool valid) {
-    unsigned int s = (unsigned int) __cvta_generic_to_shared(smem);
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(gmem), "r"(valid ? 16 : 0));
-}
-
-__device__ __forceinline__ void ldsm_x4_trans(unsigned int r[4], const void* p) {
-    unsigned int s = (unsigned int) __cvta_generic_to_shared(p);
-    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-                 : "r"(s));
-}
-
-__device__ __forceinline__ void ldsm_x2(unsigned int& r0, unsigned int& r1, const void* p) {
-    unsigned int s = (unsigned int) __cvta_generic_to_shared(p);
-    asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0,%1}, [%2];\n" : "=r"(r0), "=r"(r1) : "r"(s));
-}
-
-// Copies one chunk (tokens t0 .. t0 + 32) of dO's tile rows and X^T's tile columns into shared
-// memory, zero-filling past T, n and m. Needs T, n, m multiples of 8.
-__device__ __forceinline__ void stc_load(unsigned short* dS, unsigned short* xS, const unsigned short* dO,
-                                         const unsigned short* xT, int T, int n, int m, int row0, int col0, int t0) {
-    for (int e = threadIdx.x; e < STC_TAU * (STC_TILE / 8); e += blockDim.x) {
-        int t = e / (STC_TILE / 8), c = (e % (STC_TILE / 8)) * 8;
-        bool ok = t0 + t < T && row0 + c < n;
-        cp_async16(dS + t * STC_DS + c, ok ? dO + (i64) (t0 + t) * n + row0 + c : dO, ok);
-    }
-    for (int e = threadIdx.x; e < STC_TILE * (STC_TAU / 8); e += blockDim.x) {
-        int c = e / (STC_TAU / 8), t = (e % (STC_TAU / 8)) * 8;
-        bool ok = col0 + c < m && t0 + t < T;
-        cp_async16(xS + c * STC_XS + t, ok ? xT + (i64) (col0 + c) * T + t0 + t : xT, ok);
-    }
-    asm volatile("cp.async.commit_group;\n" ::);
-}
-
-// units: (row0, col0, first item, item count <= STC_WARPS * STC_MAXI) per block; itemRb: the
-// item's 16-row block within its tile; itemCols: its 8 tile-local columns, two 16-bit halves a
-// word; itemEntry: CSR-like offsets into entries, each (row in item | slot << 4 | out index << 7).
-extern "C" __global__ void __launch_bounds__(STC_WARPS * 32, 1)
-k_sddmm_tc(const unsigned short* dO, const unsigned short* xT, int T, int n, int m, const int* units,
-           const int* itemRb, const int* itemCols, const int* itemEntry, const unsigned int* entries, float* out,
-           int nnz, int chunksPerSplit) {
-    extern __shared__ __align__(16) unsigned char smem[];
-    unsigned short* dS = (unsigned short*) smem;
-    unsigned short* xS = dS + 2 * STC_TAU * STC_DS;
-    int* mRb = (int*) (xS + 2 * STC_TILE * STC_XS);
-    int* mCols = mRb + STC_WARPS * STC_MAXI;
-    int* mEntry = mCols + STC_WARPS * STC_MAXI * 4;
-    const int* u = units + blockIdx.x * 4;
-    const int row0 = u[0], col0 = u[1], itemStart = u[2], itemCount = u[3];
-    for (int i = threadIdx.x; i <= itemCount; i += blockDim.x) {
-        mEntry[i] = itemEntry[itemStart + i];
-        if (i < itemCount) {
-            mRb[i] = itemRb[itemStart + i];
-            for (int q = 0; q < 4; q++) mCols[i * 4 + q] = itemCols[(itemStart + i) * 4 + q];
-        }
-    }
-    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    const int mine = warp * STC_MAXI;
-    const int myCount = max(0, min(STC_MAXI, itemCount - mine));
-    const int chunks = (T + STC_TAU - 1) / STC_TAU;
-    const int c0 = blockIdx.y * chunksPerSplit, c1 = min(chunks, c0 + chunksPerSplit);
-    float acc[STC_MAXI][4];
+// The bf16 SDDMM used for training, reading dO as it is stored: a block takes 8 consecutive rows
+// (output features), copies their columns of dO (16 bytes a token) into shared memory as 8 rows of
+// T, and its warps take those rows' non-zeros in turn, streaming the matching row of X^T (made
+// once for the layers that share X, and kept in L2) against the shared row. Per non-zero that is
+// one row of X^T read from L2, which at d = 0.6% is less than the dense dO^T X's tensor-core time.
+// Needs T and n multiples of 8 and 16 T bytes of shared memory.
+extern "C" __global__ void k_sddmm_rows8(const int* ro, const int* ci, const unsigned short* dO, const unsigned short* bT,
+                                         float* out, int n, int T) {
+    extern __shared__ uint4 arows[];
+    unsigned short* a16 = (unsigned short*) arows;
+    const int i0 = blockIdx.x * 8;
+    for (int t = threadIdx.x; t < T; t += blockDim.x) {
+        uint4 q = *(const uint4*) (dO + (i64) t * n + i0);
+        unsigned int w[4] = {q.x, q.y, q.z, q.w};
 #pragma unroll
-    for (int it = 0; it < STC_MAXI; it++) acc[it][0] = acc[it][1] = acc[it][2] = acc[it][3] = 0.f;
-    if (c0 < c1) stc_load(dS, xS, dO, xT, T, n, m, row0, col0, c0 * STC_TAU);
-    for (int ch = c0; ch < c1; ch++) {
-        const int buf = (ch - c0) & 1;
-        if (ch + 1 < c1) {
-            stc_load(dS + (buf ^ 1) * STC_TAU * STC_DS, xS + (buf ^ 1) * STC_TILE * STC_XS, dO, xT, T, n, m, row0, col0,
-                     (ch + 1) * STC_TAU);
-            asm volatile("cp.async.wait_group 1;\n" ::);
-        } else {
-            asm volatile("cp.async.wait_group 0;\n" ::);
-        }
-        __syncthreads();
-        const unsigned short* d = dS + buf * STC_TAU * STC_DS;
-        const unsigned short* x = xS + buf * STC_TILE * STC_XS;
-#pragma unroll
-        for (int ks = 0; ks < STC_TAU / 16; ks++) {
-            int lastRb = -1;
-            unsigned int a[4] = {0u, 0u, 0u, 0u};
-#pragma unroll
-            for (int it = 0; it < STC_MAXI; it++) {
-                if (it < myCount) {
-                    const int rb = mRb[mine + it];
-                    if (rb != lastRb) {
-                        const int q = lane >> 3;
-                        ldsm_x4_trans(a, d + (ks * 16 + (q >> 1) * 8 + (lane & 7)) * STC_DS + rb * 16 + (q & 1) * 8);
-                        lastRb = rb;
-                    }
-                    const int w = mCols[(mine + it) * 4 + ((lane & 7) >> 1)];
-                    const int col = (lane & 1) ? (w >> 16) : (w & 0xffff);
-                    unsigned int b0, b1;
-                    ldsm_x2(b0, b1, x + col * STC_XS + ks * 16 + ((lane >> 3) & 1) * 8);
-                    mma_bf16(acc[it], a, b0, b1);
-                }
-            }
-        }
-        __syncthreads();
+        for (int r = 0; r < 8; r++) a16[r * T + t] = (unsigned short) (w[r >> 1] >> ((r & 1) * 16));
     }
-    // every item's 16 x 8 block goes to shared memory (over the chunk buffers), then the whole
-    // block writes the unit's non-zeros: independent loads, not a dependent chain per item
-    float* stage = (float*) smem;
-    const int g = lane >> 2, cc = (lane & 3) * 2;
+    int offs[9];
 #pragma unroll
-    for (int it = 0; it < STC_MAXI; it++) {
-        if (it < myCount) {
-            float* st = stage + (mine + it) * 128;
-            st[g * 8 + cc] = acc[it][0];
-            st[g * 8 + cc + 1] = acc[it][1];
-            st[(g + 8) * 8 + cc] = acc[it][2];
-            st[(g + 8) * 8 + cc + 1] = acc[it][3];
-        }
-    }
+    for (int r = 0; r <= 8; r++) offs[r] = ro[i0 + r];
     __syncthreads();
-    float* dst = out + (i64) blockIdx.y * nnz;
-    for (int e = mEntry[0] + threadIdx.x; e < mEntry[itemCount]; e += blockDim.x) {
-        int lo = 0, hi = itemCount - 1;
-        while (lo < hi) {
-            int mid = (lo + hi + 1) >> 1;
-            if (mEntry[mid] <= e) lo = mid; else hi = mid - 1;
-        }
-        unsigned int en = entries[e];
-        dst[en >> 7] = stage[lo * 128 + (en & 15) * 8 + ((en >> 4) & 7)];
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    const int chunks = T / 8;
+    for (int k = offs[0] + warp; k < offs[8]; k += warps) {
+        int r = 0;
+#pragma unroll
+        for (int q = 1; q < 8; q++) r += offs[q] <= k;
+        float s = warp_dot_bf16(arows + r * chunks, (const uint4*) (bT + (i64) ci[k] * T), chunks, lane);
+        if (lane == 0) out[k] = s;
     }
 }
 
@@ -990,15 +865,6 @@ extern "C" __global__ void k_transpose_bf16(const unsigned short* in, unsigned s
             }
             *(uint4*) (out + (i64) (c0 + c) * rows + r0 + r) = make_uint4(w[0], w[1], w[2], w[3]);
         }
-    }
-}
-
-// out[k] = sum over the token ranges s of part[s * nnz + k], in order.
-extern "C" __global__ void k_sddmm_tc_sum(const float* part, float* out, int splits, int nnz) {
-    GRID_STRIDE(k, (i64) nnz) {
-        float s = 0.f;
-        for (int p = 0; p < splits; p++) s += part[(i64) p * nnz + k];
-        out[k] = s;
     }
 }
 

@@ -34,6 +34,9 @@ public final class RosaAdapter implements LinearAdapter {
     private Tensor colIdx;
     private GradientStatistics collecting;
     private boolean merged;
+    /** Products holding {@code W + S} in the dense frozen weight, and the elements S overwrote there. */
+    private int sparseReaders;
+    private Tensor overwritten;
 
     private RosaAdapter(String module, Linear base, Variable a, Variable b, Variable values, RosaConfig cfg, int site) {
         this.module = module;
@@ -94,6 +97,7 @@ public final class RosaAdapter implements LinearAdapter {
             throw new IllegalArgumentException(module + ": mask of " + m.rows() + "x" + m.cols() + " for a "
                     + base.outFeatures() + "x" + base.inFeatures() + " layer");
         }
+        checkNoSparseReaders("change the mask");
         Backend be = base.backend();
         this.mask = m;
         this.rowOffs = m.rowOffsTensor(be);
@@ -117,9 +121,9 @@ public final class RosaAdapter implements LinearAdapter {
             return base.base(t, x);
         }
         Backend be = t.backend();
-        // sp_add multiplies by W + S: S is added into the frozen weight in place around each product
-        // that reads it and W restored exactly afterwards, so no dense copy is made or kept; spmm
-        // keeps W and adds x S^T separately
+        // sp_add multiplies by W + S: S is added into the frozen weight in place while products read
+        // it (a training tape holds it from the forward product to the backward one) and W restored
+        // exactly after, so no dense copy is made or kept; spmm keeps W and adds x S^T separately
         boolean spAdd = hasSparse() && impl == RosaConfig.Impl.SP_ADD;
         Variable y;
         if (a != null) {
@@ -148,30 +152,63 @@ public final class RosaAdapter implements LinearAdapter {
     }
 
     /**
-     * The frozen weight with S added in place while a product reads it and restored bit-exactly
-     * after (over an NF4 base the weight is a dequantized copy, released after the product).
+     * The frozen weight with S added while products read it. A dense base has S added in place and
+     * restored bit-exactly when its last reader releases it, so a training step adds and restores
+     * once a layer, the tape holding {@code W + S} from the forward product to the backward one;
+     * over an NF4 base each product gets a dequantized copy with S added, dropped after.
      */
     private Tape.TransientWeight withSparse(Backend be) {
         Tape.TransientWeight frozen = base.frozenWeight();
-        return new Tape.TransientWeight() {
-            private Tensor saved;
+        if (base.isQuantized()) {
+            return new Tape.TransientWeight() {
+                @Override
+                public Tensor acquire() {
+                    Tensor w = frozen.acquire();
+                    try (Tensor overwritten = be.empty(w.dtype(), mask.nnz())) {
+                        be.csrAddInPlace(values.value(), rowOffs, colIdx, w, overwritten);
+                    }
+                    return w;
+                }
 
+                @Override
+                public void release(Tensor w) {
+                    frozen.release(w);
+                }
+            };
+        }
+        return new Tape.TransientWeight() {
             @Override
             public Tensor acquire() {
                 Tensor w = frozen.acquire();
-                saved = be.empty(w.dtype(), mask.nnz());
-                be.csrAddInPlace(values.value(), rowOffs, colIdx, w, saved);
+                if (sparseReaders++ == 0) {
+                    overwritten = be.empty(w.dtype(), mask.nnz());
+                    be.csrAddInPlace(values.value(), rowOffs, colIdx, w, overwritten);
+                }
                 return w;
             }
 
             @Override
             public void release(Tensor w) {
-                be.csrRestore(saved, rowOffs, colIdx, w);
-                saved.close();
-                saved = null;
-                frozen.release(w);
+                if (--sparseReaders == 0) {
+                    be.csrRestore(overwritten, rowOffs, colIdx, w);
+                    overwritten.close();
+                    overwritten = null;
+                }
+            }
+
+            @Override
+            public boolean holdIsFree() {
+                return true;
             }
         };
+    }
+
+    /** Refuses to change W or S while a training graph holds {@code W + S} in the frozen weight. */
+    private void checkNoSparseReaders(String what) {
+        if (sparseReaders != 0) {
+            throw new IllegalStateException(module + ": cannot " + what + " while a training graph holds W + S; "
+                    + "close its tape first");
+        }
     }
 
     /**
@@ -229,6 +266,7 @@ public final class RosaAdapter implements LinearAdapter {
     }
 
     private void addDelta(float sign) {
+        checkNoSparseReaders(sign > 0 ? "merge" : "unmerge");
         Backend be = base.backend();
         base.updateWeight(w -> {
             if (a != null) {

@@ -28,6 +28,15 @@ public record SparseMask(int rows, int cols, int[] rowOffs, int[] colIdx) {
         return (int) (density * ((double) rows * cols));
     }
 
+    /**
+     * A uniformly random mask of RoSA's budget at {@code density} (benchmarks and tests; a trained
+     * mask comes from gradient statistics).
+     */
+    public static SparseMask random(int rows, int cols, double density, java.util.Random r) {
+        int[] flat = r.ints(0, rows * cols).distinct().limit(nnzFor(density, rows, cols)).toArray();
+        return fromFlatIndices(rows, cols, flat);
+    }
+
     /** A mask from flat row-major indices (any order, no duplicates). */
     public static SparseMask fromFlatIndices(int rows, int cols, int[] flat) {
         int[] sorted = flat.clone();

@@ -29,6 +29,8 @@ public final class Tape implements AutoCloseable {
     private final List<Node> nodes = new ArrayList<>();
     private final List<Tensor> owned = new ArrayList<>();
     private final List<Variable> intermediates = new ArrayList<>();
+    /** Weights held from a forward product for the backward one, released at close if still held. */
+    private final List<Runnable> releases = new ArrayList<>();
 
     /** One recorded op: its output and how to push the output's gradient to its inputs. */
     private record Node(Variable output, Runnable backward) {
@@ -245,17 +247,62 @@ public final class Tape implements AutoCloseable {
 
     /**
      * A frozen weight that exists in its used form only while a product reads it: {@code W + S}
-     * applied in place for RoSA, a dequantized base. Acquire and release come in pairs, never nested.
+     * applied in place for RoSA, a dequantized base. Every acquire is followed by one release.
      */
     public interface TransientWeight {
         Tensor acquire();
 
         void release(Tensor weight);
+
+        /**
+         * Whether holding the weight costs no memory (RoSA's {@code W + S} applied in place), so a
+         * training tape keeps it from the forward product to the backward one instead of releasing
+         * and acquiring it again in between; a dequantized copy is not held.
+         */
+        default boolean holdIsFree() {
+            return false;
+        }
+    }
+
+    /**
+     * The weight for a forward product whose backward reads it again: on a training tape a weight
+     * whose {@link TransientWeight#holdIsFree hold is free} stays acquired, handed over by
+     * {@link Held#take} to the backward (or released when the tape closes, if the backward never
+     * runs); otherwise it is released now and acquired again by the backward.
+     */
+    private final class Held {
+        private final TransientWeight weight;
+        private Tensor held;
+
+        Held(TransientWeight weight, Tensor acquired, boolean backwardReadsIt) {
+            this.weight = weight;
+            if (recording && backwardReadsIt && weight.holdIsFree()) {
+                held = acquired;
+                releases.add(this::releaseIfHeld);
+            } else {
+                weight.release(acquired);
+            }
+        }
+
+        /** The weight for the backward product; the caller releases it after. */
+        Tensor take() {
+            Tensor w = held != null ? held : weight.acquire();
+            held = null;
+            return w;
+        }
+
+        private void releaseIfHeld() {
+            if (held != null) {
+                weight.release(held);
+                held = null;
+            }
+        }
     }
 
     /**
      * {@link #lowRankLinear} with a transient frozen weight, acquired for the forward product and
-     * again for the backward's, and released after each, so no step keeps it alive in between.
+     * for the backward's and released after each (or held in between, where that is free), so no
+     * step keeps a dequantized copy alive in between.
      */
     public Variable lowRankLinear(Variable x, TransientWeight weight, Variable in, Variable a, Variable b, float s) {
         return lowRank(x, weight, null, in, a, b, s);
@@ -286,7 +333,7 @@ public final class Tape implements AutoCloseable {
         backend.gemm(in2, false, a.value(), true, h, 1f, 0f);
         backend.gemm(h, false, b.value(), true, out2, s, 0f);
         backend.gemm(x2, false, wf, true, out2, 1f, 1f);
-        weight.release(wf);
+        Held held = new Held(weight, wf, x.requiresGrad());
         Variable[] holder = new Variable[1];
         holder[0] = record(out, () -> {
             Tensor dy = holder[0].grad().reshape(rows, n);
@@ -311,7 +358,7 @@ public final class Tape implements AutoCloseable {
                 }
             }
             if (dx != null) {
-                Tensor wb = weight.acquire();
+                Tensor wb = held.take();
                 backend.gemm(dy, false, wb, false, dx.reshape(rows, k), 1f, dxBeta);
                 weight.release(wb);
                 push(x, dx);
@@ -341,14 +388,16 @@ public final class Tape implements AutoCloseable {
         Tensor out;
         try {
             out = product(xv, w, true);
-        } finally {
+        } catch (RuntimeException e) {
             weight.release(w);
+            throw e;
         }
+        Held held = new Held(weight, w, x.requiresGrad());
         int rows = xv.numelInt() / xv.dim(-1);
         int n = out.dim(-1);
         return custom(out, (dO, grads) -> {
             if (x.requiresGrad()) {
-                Tensor wb = weight.acquire();
+                Tensor wb = held.take();
                 try {
                     grads.push(x, inputGradient(dO.reshape(rows, n), xv, wb, true));
                 } finally {
@@ -650,6 +699,10 @@ public final class Tape implements AutoCloseable {
 
     @Override
     public void close() {
+        for (Runnable r : releases) {
+            r.run();
+        }
+        releases.clear();
         for (Variable v : intermediates) {
             v.zeroGrad();
             v.value().close();
