@@ -26,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -64,6 +65,11 @@ class SweepWorkflowTest {
 
     @AfterEach
     void stop() {
+        // a cancelled trial's activity may still be training and writing checkpoints into the
+        // temporary directory: the workers must have ended before JUnit deletes it (its next
+        // heartbeat after the shutdown ends the activity)
+        env.shutdownNow();
+        env.awaitTermination(60, TimeUnit.SECONDS);
         env.close();
         trackers.close();
     }
