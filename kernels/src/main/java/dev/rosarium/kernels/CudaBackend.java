@@ -159,7 +159,9 @@ public final class CudaBackend implements Backend {
      * Runs {@code job} on the side stream after everything queued so far on the main one, so that it
      * overlaps what the main stream does next. Its result is marked as written there (the main stream
      * waits before reading it) and {@code reads} as read there (their buffers are not reused before
-     * the job ends), and whatever the job releases is freed after it ends.
+     * the job ends), and whatever the job releases is freed after it ends. The main stream must not
+     * write {@code reads} in place meanwhile: the one caller passes dO and X, which are never
+     * written once made.
      */
     private Tensor onSideStream(Supplier<Tensor> job, Tensor... reads) {
         if (!SIDE_STREAM || OpProfile.ENABLED || stream != dev.stream) {
