@@ -973,8 +973,6 @@ public final class CudaBackend implements Backend {
     static final double SDDMM_ROW_GROUP_MAX = 0.01;
     static final double SDDMM_ROW_GROUP_MIN_PER_ROW = 24;
     static final int SDDMM_ROW_GROUP_MIN_ROWS = 4096;
-    /** Shared memory the row-group SDDMM may ask for (8 bf16 rows of length T); Hopper allows 227 KB. */
-    private static final long SDDMM_ROW_GROUP_SHARED_MAX = 128 * 1024;
 
     /**
      * A RoSA layer's sparse gradient. The row-group kernel runs on the main stream; the dense route
@@ -998,9 +996,10 @@ public final class CudaBackend implements Backend {
                 rowOffs, colIdx, a, b);
     }
 
-    private static boolean rowGroupSddmm(Tensor a, Tensor b) {
+    /** bf16, T, n and m multiples of 8, and 8 rows of T bf16 within the device's shared memory per block. */
+    private boolean rowGroupSddmm(Tensor a, Tensor b) {
         return a.dtype() == DType.BF16 && b.dtype() == DType.BF16 && a.dim(0) % 8 == 0 && a.dim(1) % 8 == 0
-                && b.dim(1) % 8 == 0 && 16L * a.dim(0) <= SDDMM_ROW_GROUP_SHARED_MAX;
+                && b.dim(1) % 8 == 0 && 16L * a.dim(0) <= dev.sharedPerBlockOptin;
     }
 
     /**
@@ -1051,6 +1050,8 @@ public final class CudaBackend implements Backend {
         if (source != transposedSource || transposedInput.dim(0) != b.dim(1) || transposedInput.dim(1) != b.dim(0)) {
             if (transposedInput != null) {
                 transposedInput.close();
+                transposedInput = null;
+                transposedSource = null;
             }
             transposedInput = transposed(b);
             transposedSource = source;

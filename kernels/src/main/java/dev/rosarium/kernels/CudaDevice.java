@@ -26,6 +26,8 @@ public final class CudaDevice {
     final int arch;
     final int multiprocessors;
     final long totalMemory;
+    /** Dynamic shared memory a block may opt in to (227 KB on Hopper, about 99 KB on sm_86/89). */
+    final long sharedPerBlockOptin;
 
     private CudaDevice() {
         CudaProbe.Result probe = CudaProbe.probe();
@@ -41,6 +43,7 @@ public final class CudaDevice {
         arch = prop.major() * 10 + prop.minor();
         multiprocessors = prop.multiProcessorCount();
         totalMemory = prop.totalGlobalMem();
+        sharedPerBlockOptin = prop.sharedMemPerBlockOptin();
         // the main stream goes first wherever both have work: side-stream jobs fill the gaps it leaves
         int[] least = new int[1];
         int[] greatest = new int[1];

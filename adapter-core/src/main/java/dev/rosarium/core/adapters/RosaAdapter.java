@@ -180,10 +180,17 @@ public final class RosaAdapter implements LinearAdapter {
             @Override
             public Tensor acquire() {
                 Tensor w = frozen.acquire();
-                if (sparseReaders++ == 0) {
-                    overwritten = be.empty(w.dtype(), mask.nnz());
-                    be.csrAddInPlace(values.value(), rowOffs, colIdx, w, overwritten);
+                if (sparseReaders == 0) {
+                    Tensor saved = be.empty(w.dtype(), mask.nnz());
+                    try {
+                        be.csrAddInPlace(values.value(), rowOffs, colIdx, w, saved);
+                    } catch (RuntimeException e) {
+                        saved.close();
+                        throw e;
+                    }
+                    overwritten = saved;
                 }
+                sparseReaders++;
                 return w;
             }
 

@@ -316,23 +316,30 @@ public final class Tape implements AutoCloseable {
         int r = a.value().dim(0);
         int n = b.value().dim(0);
         Tensor wf = weight.acquire();
-        if (wf.rank() != 2 || wf.dim(0) != n || wf.dim(1) != k || a.value().dim(1) != k || b.value().dim(1) != r
-                || in.value().numel() != xv.numel()) {
-            throw new IllegalArgumentException("lowRankLinear: x " + xv + ", W " + wf + ", A " + a.value() + ", B "
-                    + b.value() + " do not form a linear layer with a rank-" + r + " update");
-        }
-        int[] outShape = xv.shape();
-        outShape[outShape.length - 1] = n;
-        Tensor out = backend.empty(xv.dtype(), outShape);
-        Tensor out2 = out.reshape(rows, n);
+        Tensor out;
+        Tensor h;
         Tensor x2 = xv.reshape(rows, k);
         Tensor in2 = in.value().reshape(rows, k);
-        // the thin update is written first and the base product adds onto it (beta = 1): reading C
-        // hides under a compute-bound GEMM, where a thin GEMM adding onto the base would pay it
-        Tensor h = keep(backend.empty(xv.dtype(), rows, r));
-        backend.gemm(in2, false, a.value(), true, h, 1f, 0f);
-        backend.gemm(h, false, b.value(), true, out2, s, 0f);
-        backend.gemm(x2, false, wf, true, out2, 1f, 1f);
+        try {
+            if (wf.rank() != 2 || wf.dim(0) != n || wf.dim(1) != k || a.value().dim(1) != k || b.value().dim(1) != r
+                    || in.value().numel() != xv.numel()) {
+                throw new IllegalArgumentException("lowRankLinear: x " + xv + ", W " + wf + ", A " + a.value() + ", B "
+                        + b.value() + " do not form a linear layer with a rank-" + r + " update");
+            }
+            int[] outShape = xv.shape();
+            outShape[outShape.length - 1] = n;
+            out = backend.empty(xv.dtype(), outShape);
+            Tensor out2 = out.reshape(rows, n);
+            // the thin update is written first and the base product adds onto it (beta = 1): reading C
+            // hides under a compute-bound GEMM, where a thin GEMM adding onto the base would pay it
+            h = keep(backend.empty(xv.dtype(), rows, r));
+            backend.gemm(in2, false, a.value(), true, h, 1f, 0f);
+            backend.gemm(h, false, b.value(), true, out2, s, 0f);
+            backend.gemm(x2, false, wf, true, out2, 1f, 1f);
+        } catch (RuntimeException e) {
+            weight.release(wf);
+            throw e;
+        }
         Held held = new Held(weight, wf, x.requiresGrad());
         Variable[] holder = new Variable[1];
         holder[0] = record(out, () -> {
@@ -359,8 +366,11 @@ public final class Tape implements AutoCloseable {
             }
             if (dx != null) {
                 Tensor wb = held.take();
-                backend.gemm(dy, false, wb, false, dx.reshape(rows, k), 1f, dxBeta);
-                weight.release(wb);
+                try {
+                    backend.gemm(dy, false, wb, false, dx.reshape(rows, k), 1f, dxBeta);
+                } finally {
+                    weight.release(wb);
+                }
                 push(x, dx);
             }
             if (b.requiresGrad()) {

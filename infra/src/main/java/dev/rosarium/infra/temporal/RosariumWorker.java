@@ -26,9 +26,16 @@ public final class RosariumWorker implements AutoCloseable {
         this.factory = factory;
     }
 
-    /** The trial activities compute on the GPU for the {@code gpu} queue, on the CPU otherwise. */
+    /**
+     * The trial activities compute on the GPU for the {@code gpu} queue, one at a time (the CUDA
+     * backend queues all work of the process on its streams from one thread), on the CPU otherwise.
+     */
     public static RosariumWorker start(WorkflowClient client, String queue, int slots, TrialWorkspace workspace,
                                        Trackers trackers) {
+        if (queue.equals("gpu") && slots != 1) {
+            throw new IllegalArgumentException("--slots: a gpu worker runs one trial at a time (the CUDA backend is "
+                    + "single-threaded), got " + slots + "; start one worker per GPU host instead");
+        }
         Backend backend = queue.equals("gpu") ? CudaBackend.get() : CpuBackend.get();
         WorkerFactory factory = WorkerFactory.newInstance(client);
         factory.newWorker(TaskQueues.WORKFLOWS)
