@@ -233,14 +233,21 @@ extern "C" __global__ void k_double_to_float(const double* s, float* d) { d[0] =
 
 // ---- softmax, normalization ---------------------------------------------------------------
 
+// The row's max m and sum of exp(x - m) over n values from base, block-wide: the stable preamble
+// of the softmax and of the cross-entropy.
+__device__ __forceinline__ void row_max_sumexp(const void* x, int dt, i64 base, int n, float& m, float& s) {
+    m = -INFINITY;
+    for (int j = threadIdx.x; j < n; j += blockDim.x) m = fmaxf(m, ld(x, dt, base + j));
+    m = block_max(m);
+    s = 0.f;
+    for (int j = threadIdx.x; j < n; j += blockDim.x) s += expf(ld(x, dt, base + j) - m);
+    s = block_sum(s);
+}
+
 extern "C" __global__ void k_softmax(const void* x, int xdt, void* o, int odt, int n) {
     i64 base = (i64) blockIdx.x * n;
-    float m = -INFINITY;
-    for (int j = threadIdx.x; j < n; j += blockDim.x) m = fmaxf(m, ld(x, xdt, base + j));
-    m = block_max(m);
-    float s = 0.f;
-    for (int j = threadIdx.x; j < n; j += blockDim.x) s += expf(ld(x, xdt, base + j) - m);
-    s = block_sum(s);
+    float m, s;
+    row_max_sumexp(x, xdt, base, n, m, s);
     float inv = 1.f / s;
     for (int j = threadIdx.x; j < n; j += blockDim.x) st(o, odt, base + j, expf(ld(x, xdt, base + j) - m) * inv);
 }
@@ -384,12 +391,8 @@ extern "C" __global__ void k_index_copy(const void* s, int sdt, const int* rows,
 extern "C" __global__ void k_ce_fwd(const void* logits, int ldt, const int* targets, float* loss, float* lse, int vocab,
                                     int ignore, int* err) {
     i64 base = (i64) blockIdx.x * vocab;
-    float m = -INFINITY;
-    for (int j = threadIdx.x; j < vocab; j += blockDim.x) m = fmaxf(m, ld(logits, ldt, base + j));
-    m = block_max(m);
-    float s = 0.f;
-    for (int j = threadIdx.x; j < vocab; j += blockDim.x) s += expf(ld(logits, ldt, base + j) - m);
-    s = block_sum(s);
+    float m, s;
+    row_max_sumexp(logits, ldt, base, vocab, m, s);
     if (threadIdx.x == 0) {
         float l = m + logf(s);
         lse[blockIdx.x] = l;

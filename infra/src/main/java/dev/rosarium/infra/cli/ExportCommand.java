@@ -33,10 +33,9 @@ public final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (Stack st = Stack.open(stack, false, false)) {
-            var stub = st.client().newUntypedWorkflowStub(id);
-            TrialOutcome o = stub.describe().getWorkflowType().equals("SweepWorkflow")
-                    ? st.client().newWorkflowStub(SweepWorkflow.class, id).progress().best()
-                    : stub.getResult(TrialOutcome.class);
+            SweepWorkflow sweep = st.sweep(id);
+            TrialOutcome o = sweep != null ? sweep.progress().best()
+                    : st.client().newUntypedWorkflowStub(id).getResult(TrialOutcome.class);
             if (o == null || o.modelDirectory() == null) {
                 System.err.println("rosarium export: " + id + " has no finished trial to export");
                 return 1;

@@ -26,11 +26,11 @@ public final class SignalCommands {
         @Override
         public Integer call() throws Exception {
             try (Stack st = Stack.open(stack, false, false)) {
-                var stub = st.client().newUntypedWorkflowStub(id);
-                if (stub.describe().getWorkflowType().equals("SweepWorkflow")) {
-                    st.client().newWorkflowStub(SweepWorkflow.class, id).cancel();
+                SweepWorkflow sweep = st.sweep(id);
+                if (sweep != null) {
+                    sweep.cancel();
                 } else {
-                    stub.cancel();
+                    st.client().newUntypedWorkflowStub(id).cancel();
                 }
                 System.out.println("cancel requested for " + id);
                 return 0;

@@ -8,6 +8,7 @@ import dev.rosarium.core.tasks.DataFiles;
 import dev.rosarium.infra.temporal.EmbeddedTemporal;
 import dev.rosarium.infra.temporal.RosariumWorker;
 import dev.rosarium.infra.temporal.Temporal;
+import dev.rosarium.workflows.SweepWorkflow;
 import io.temporal.client.WorkflowClient;
 
 import java.io.IOException;
@@ -72,6 +73,12 @@ final class Stack implements AutoCloseable {
 
     WorkflowClient client() {
         return client;
+    }
+
+    /** The sweep with this workflow id, or null when the id names another workflow (a trial). */
+    SweepWorkflow sweep(String id) {
+        return client.newUntypedWorkflowStub(id).describe().getWorkflowType().equals("SweepWorkflow")
+                ? client.newWorkflowStub(SweepWorkflow.class, id) : null;
     }
 
     String trackingUri() {
