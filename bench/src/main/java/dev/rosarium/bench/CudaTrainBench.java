@@ -184,10 +184,11 @@ public final class CudaTrainBench {
         double step = median(times);
         double tokS = batch * seq / step;
         System.out.printf(Locale.ROOT, "{\"impl\":\"rosarium\",\"model\":\"%s\",\"method\":\"%s\",\"checkpointing\":%b,"
-                        + "\"side_stream\":%b,\"batch\":%d,\"seq\":%d,"
+                        + "\"side_stream\":%b,\"sddmm_tiles\":%b,\"batch\":%d,\"seq\":%d,"
                         + "\"step_s\":%.4f,\"tokens_per_s\":%.0f,\"peak_alloc_gib\":%.2f,\"peak_reserved_gib\":%.2f,"
                         + "\"model_tflops\":%.1f,\"loss\":%.4f,\"device\":\"%s\"}%n", modelName, method, checkpointing,
-                !"false".equals(System.getProperty("rosarium.cuda.sideStream")), batch, seq, step, tokS,
+                !"false".equals(System.getProperty("rosarium.cuda.sideStream")),
+                Boolean.getBoolean("rosarium.cuda.sddmmTiles"), batch, seq, step, tokS,
                 dev.peakAllocatedBytes() / GIB, dev.peakReservedBytes() / GIB, flopsPerToken(cfg, seq, r) * tokS / 1e12,
                 loss, dev.name());
         if (Boolean.getBoolean("rosarium.cuda.profile")) {
@@ -227,8 +228,9 @@ public final class CudaTrainBench {
     /**
      * The SDDMM routes on one layer shape against the dense {@code dO^T X} GEMM: the row-group
      * kernel with X^T already made (as for k and v after q, up after gate) and with its transpose,
-     * and the dense GEMM plus a gather; with the row-group result's relative L2 error against an
-     * fp32 GEMM of the same operands.
+     * the dense GEMM plus a gather, and the tiled kernel at its default slab and panel and a few
+     * others; with the row-group and tiled results' relative L2 errors against an fp32 GEMM of the
+     * same operands.
      */
     static void sddmm(CudaBackend be, int t, int n, int m, double density) {
         CudaDevice dev = be.device();
@@ -245,23 +247,35 @@ public final class CudaTrainBench {
             double ownMs = timeMs(dev, () -> be.sddmmSparse(ro, ci, dO, alternate[calls[0]++ % 2]).close(), 20);
             double gatherMs = timeMs(dev, () -> be.sddmmDense(ro, ci, dO, x).close(), 20);
             double denseMs = timeMs(dev, () -> be.gemm(dO, true, x, false, dense, 1f, 0f), 20);
+            StringBuilder tiles = new StringBuilder();
+            for (int[] rc : new int[][] {{0, 0}, {1024, 512}, {512, 1024}, {512, 512}, {1024, 256}}) {
+                double ms = timeMs(dev, () -> (rc[0] == 0 ? be.sddmmTiles(ro, ci, dO, x)
+                        : be.sddmmTiles(ro, ci, dO, x, Math.min(rc[0], (n + 15) & ~15), rc[1])).close(), 20);
+                tiles.append(String.format(Locale.ROOT, ",\"tiles_%dx%d_ms\":%.4f", rc[0], rc[1], ms));
+            }
             double err;
             try (Tensor d32 = be.cast(dO, DType.F32); Tensor x32 = be.cast(x, DType.F32);
-                 Tensor ref = be.sddmmDense(ro, ci, d32, x32); Tensor got = be.sddmmSparse(ro, ci, dO, x)) {
+                 Tensor ref = be.sddmmDense(ro, ci, d32, x32); Tensor rows8 = be.sddmmSparse(ro, ci, dO, x);
+                 Tensor tiled = be.sddmmTiles(ro, ci, dO, x)) {
                 float[] r = ref.toFloats();
-                float[] g = got.toFloats();
-                double num = 0;
-                double den = 0;
-                for (int i = 0; i < r.length; i++) {
-                    num += (r[i] - g[i]) * (double) (r[i] - g[i]);
-                    den += r[i] * (double) r[i];
-                }
-                err = Math.sqrt(num / den);
+                err = relError(r, rows8.toFloats());
+                tiles.append(String.format(Locale.ROOT, ",\"tiles_rel_error\":%.2e", relError(r, tiled.toFloats())));
             }
             System.out.printf(Locale.ROOT, "{\"what\":\"sddmm\",\"T\":%d,\"n\":%d,\"m\":%d,\"nnz\":%d,"
                     + "\"rows8_shared_xt_ms\":%.4f,\"rows8_with_transpose_ms\":%.4f,\"dense_gather_ms\":%.4f,"
-                    + "\"dense_gemm_ms\":%.4f,\"rows8_over_gemm\":%.2f,\"rows8_rel_error\":%.2e}%n", t, n, m, nnz, sharedMs,
-                    ownMs, gatherMs, denseMs, ownMs / denseMs, err);
+                    + "\"dense_gemm_ms\":%.4f,\"rows8_over_gemm\":%.2f,\"rows8_rel_error\":%.2e%s}%n", t, n, m, nnz, sharedMs,
+                    ownMs, gatherMs, denseMs, ownMs / denseMs, err, tiles);
         }
+    }
+
+    /** Relative L2 error of {@code got} against {@code ref}. */
+    static double relError(float[] ref, float[] got) {
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < ref.length; i++) {
+            num += (ref[i] - got[i]) * (double) (ref[i] - got[i]);
+            den += ref[i] * (double) ref[i];
+        }
+        return Math.sqrt(num / den);
     }
 }

@@ -440,6 +440,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void release(Tensor t) {
         CudaStorage s = (CudaStorage) t.storage();
+        s.released = true;
         if (sideReleases != null) {
             sideReleases.add(s);
         } else if (s.ready != null || s.sideReads != null) {
@@ -987,6 +988,9 @@ public final class CudaBackend implements Backend {
         int m = b.dim(1);
         checkCsr(rowOffs, colIdx, colIdx.numel(), n);
         double density = colIdx.numel() / ((double) n * m);
+        if (SDDMM_TILES && tiledSddmm(a, b) && density <= SDDMM_TILES_MAX) {
+            return sddmmTiles(rowOffs, colIdx, a, b);
+        }
         if (rowGroupSddmm(a, b) && density <= SDDMM_ROW_GROUP_MAX && density * m >= SDDMM_ROW_GROUP_MIN_PER_ROW
                 && (n >= SDDMM_ROW_GROUP_MIN_ROWS || b.storage() == transposedSource)) {
             return sddmmSparse(rowOffs, colIdx, a, b);
@@ -1039,6 +1043,102 @@ public final class CudaBackend implements Backend {
                     at.dim(1));
         }
         return out;
+    }
+
+    /**
+     * SDDMM by the tiled kernel: a block per slab of output rows and 64 tokens, staging the slab's
+     * dO and, panel by panel, columns of X in shared memory, then one partial sum per non-zero and
+     * token block, summed in order. The slab is up to 1024 rows and the panel what shared memory
+     * leaves, so each staged column of X serves about {@code 1024 d} non-zeros.
+     */
+    public Tensor sddmmTiles(Tensor rowOffs, Tensor colIdx, Tensor a, Tensor b) {
+        int rows = ceil16(Math.min(a.dim(1), SDDMM_SLAB_ROWS));
+        int cols = Math.min(ceil16(b.dim(1)),
+                Math.min(SDDMM_MAX_PANEL, (int) (dev.sharedPerBlockOptin / SDDMM_STAGED_ROW_BYTES) - rows) & ~15);
+        return sddmmTiles(rowOffs, colIdx, a, b, rows, cols);
+    }
+
+    /** {@link #sddmmTiles(Tensor, Tensor, Tensor, Tensor)} with the slab and panel sizes given (multiples of 16). */
+    public Tensor sddmmTiles(Tensor rowOffs, Tensor colIdx, Tensor a, Tensor b, int slabRows, int panelCols) {
+        int t = a.dim(0);
+        int n = a.dim(1);
+        int m = b.dim(1);
+        long shared = (long) (slabRows + panelCols) * SDDMM_STAGED_ROW_BYTES;
+        if (!tiledSddmm(a, b) || slabRows % 16 != 0 || panelCols % 16 != 0 || panelCols > SDDMM_MAX_PANEL
+                || shared > dev.sharedPerBlockOptin) {
+            throw new IllegalArgumentException("sddmm tiles: " + a + ", " + b + " with slabs of " + slabRows
+                    + " and panels of " + panelCols + " (" + shared + " bytes of shared memory)");
+        }
+        int nnz = colIdx.numelInt();
+        Tensor out = empty(DType.F32, nnz);
+        if (nnz == 0 || t == 0) {
+            fill(out, 0f);
+            return out;
+        }
+        DevicePlan plan = plan(rowOffs, colIdx, n, m, slabRows, panelCols);
+        int tokenBlocks = (t + 63) / 64;
+        try (Tensor partials = empty(DType.F32, tokenBlocks, nnz)) {
+            kernels.launchShared("k_sddmm_tiles", stream, plan.slabs(), tokenBlocks, 512, 1, (int) shared,
+                    ptr(plan.entries()), ptr(plan.offsets()), ptr(a), ptr(b), ptr(partials), n, m, t, nnz, slabRows,
+                    panelCols, plan.panels());
+            launch("k_sum_parts", nnz, ptr(partials), tokenBlocks, nnz, ptr(out), code(out));
+        }
+        return out;
+    }
+
+    static final int SDDMM_SLAB_ROWS = 1024;
+    /** The kernel's 512 threads stage a panel in one pass of 64 columns a warp. */
+    static final int SDDMM_MAX_PANEL = 1024;
+    /**
+     * The tiled kernel replaces the row-group kernel and the dense route up to this density once it
+     * is measured on a GPU (its cost against the dense GEMM crosses at about 2% by instruction
+     * counts); until then it is taken only with {@code -Drosarium.cuda.sddmmTiles=true}.
+     */
+    static final double SDDMM_TILES_MAX = 0.02;
+    static final boolean SDDMM_TILES = Boolean.getBoolean("rosarium.cuda.sddmmTiles");
+    /** A staged row: 64 tokens of one feature in bf16. */
+    static final int SDDMM_STAGED_ROW_BYTES = 128;
+
+    /** bf16 operands whose feature counts are multiples of 16 (the staging copies 32 bytes a lane). */
+    private static boolean tiledSddmm(Tensor a, Tensor b) {
+        return a.dtype() == DType.BF16 && b.dtype() == DType.BF16 && a.dim(1) % 16 == 0 && b.dim(1) % 16 == 0;
+    }
+
+    private static int ceil16(int v) {
+        return (v + 15) & ~15;
+    }
+
+    /** A mask's {@link SddmmPlan} on the device, with the shape it was made for. */
+    private record DevicePlan(int rows, int cols, int slabRows, int panelCols, int slabs, int panels, Tensor entries,
+                              Tensor offsets) {
+        boolean fits(int n, int m, int slabRows, int panelCols) {
+            return rows == n && cols == m && this.slabRows == slabRows && this.panelCols == panelCols;
+        }
+    }
+
+    /** Plans by the buffer of the mask's column indices, which RoSA keeps for as long as the mask holds. */
+    private final java.util.IdentityHashMap<CudaStorage, DevicePlan> plans = new java.util.IdentityHashMap<>();
+
+    private DevicePlan plan(Tensor rowOffs, Tensor colIdx, int n, int m, int slabRows, int panelCols) {
+        CudaStorage key = (CudaStorage) colIdx.storage();
+        DevicePlan plan = plans.get(key);
+        if (plan != null && plan.fits(n, m, slabRows, panelCols)) {
+            return plan;
+        }
+        plans.entrySet().removeIf(e -> {
+            boolean stale = e.getKey().released || e.getKey() == key;
+            if (stale) {
+                e.getValue().entries().close();
+                e.getValue().offsets().close();
+            }
+            return stale;
+        });
+        SddmmPlan shape = SddmmPlan.of(toInts(rowOffs), toInts(colIdx), n, m, slabRows, panelCols);
+        plan = new DevicePlan(n, m, slabRows, panelCols, shape.slabs(), shape.panels(),
+                fromInts(shape.entries(), DType.I32, shape.entries().length),
+                fromInts(shape.offsets(), DType.I32, shape.offsets().length));
+        plans.put(key, plan);
+        return plan;
     }
 
     /** The last X^T made for the SDDMM and whose X it is: q, k and v (gate and up) share X. */

@@ -161,6 +161,12 @@ public final class CudaParity {
     private final List<Outcome> outcomes = new ArrayList<>();
     private long checkCounter;
 
+    /** The tiled SDDMM kernel on the GPU for bf16 operands; the backend's own route otherwise. */
+    private static Tensor tiledSddmm(Backend be, Tensor rowOffs, Tensor colIdx, Tensor a, Tensor b) {
+        return be instanceof CudaBackend cuda && a.dtype() == DType.BF16 ? cuda.sddmmTiles(rowOffs, colIdx, a, b)
+                : be.sddmm(rowOffs, colIdx, a, b);
+    }
+
     private void check(String name, DType dt, Function<In, float[]> op) {
         long s = seed * 1_000_003L + checkCounter++;
         float[] ref = op.apply(new In(cpu, dt, s));
@@ -353,11 +359,17 @@ public final class CudaParity {
         SparseMask sparser = SparseMask.fromFlatIndices(300, 400, randomMaskIndices(seed + 8, 300 * 400, 120));
         check("sddmm (0.1%, gathered-dot kernel)", dt, in -> in.be.sddmm(sparser.rowOffsTensor(in.be),
                 sparser.colIdxTensor(in.be), in.f(512, 300), in.f(512, 400)).toFloats());
-        // 4096 x 4096 at 0.6% (25 non-zeros a row), the first shape sddmm gives the row-group kernel
-        // in bf16 (in fp32 the dense route), with a token count off the kernel's unroll
-        SparseMask groups = SparseMask.fromFlatIndices(4096, 4096, randomMaskIndices(seed + 9, 4096 * 4096, 100663));
-        check("sddmm (0.6%, row-group kernel in bf16)", dt, in -> in.be.sddmm(groups.rowOffsTensor(in.be),
-                groups.colIdxTensor(in.be), in.f(520, 4096), in.f(520, 4096)).toFloats());
+        // a 7B attention shape at RoSA's 0.6%, with a token count off the kernels' 64-token blocks: the
+        // route sddmm takes (in bf16 the row-group kernel, in fp32 the dense route), and the tiled kernel
+        SparseMask layer = SparseMask.fromFlatIndices(4096, 4096, randomMaskIndices(seed + 9, 4096 * 4096, 100663));
+        check("sddmm (0.6%, the route taken)", dt, in -> in.be.sddmm(layer.rowOffsTensor(in.be),
+                layer.colIdxTensor(in.be), in.f(520, 4096), in.f(520, 4096)).toFloats());
+        check("sddmm (0.6%, tiled kernel in bf16)", dt, in -> tiledSddmm(in.be, layer.rowOffsTensor(in.be),
+                layer.colIdxTensor(in.be), in.f(520, 4096), in.f(520, 4096)).toFloats());
+        // a last slab of 16 rows, a partial last panel and 36 tokens in the last token block
+        SparseMask ragged = SparseMask.fromFlatIndices(1040, 1200, randomMaskIndices(seed + 10, 1040 * 1200, 12480));
+        check("sddmm (1%, tiled kernel, partial slab, panel and token block)", dt, in -> tiledSddmm(in.be,
+                ragged.rowOffsTensor(in.be), ragged.colIdxTensor(in.be), in.f(100, 1040), in.f(100, 1200)).toFloats());
         check("gradient statistics, 3 micro-batches (mean of squared dO^T X)", dt, in -> {
             try (GradientStatistics stats = new GradientStatistics(in.be, 48, 80, GradientStatistics.Mode.MEAN_SQUARED)) {
                 for (int mb = 0; mb < 3; mb++) {

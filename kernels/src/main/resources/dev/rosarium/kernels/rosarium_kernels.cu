@@ -844,6 +844,137 @@ extern "C" __global__ void k_sddmm_rows8(const int* ro, const int* ci, const uns
     }
 }
 
+// Shared-memory staging for the tiled SDDMM: features [f0, f0 + count) of a bf16 [T, width]
+// activation for tokens t0..t0+63, transposed so a feature's 64 tokens are contiguous (128 bytes, 8
+// chunks of 16 bytes), tokens past T as zeros. A lane takes a token pair and 16 features (two
+// 32-byte loads a token), so each of its 16 stores is one word of a row and a warp's stores cover
+// all 32 banks. A pass covers 64 features a warp; the loads of a pass go to registers first, so a
+// block can fetch its next panel while it computes the current one. count is a multiple of 16.
+#define STAGE_ROUNDS 4
+struct StagedTokens {
+    uint4 v[STAGE_ROUNDS][4];
+};
+
+__device__ __forceinline__ void stage_load(const unsigned short* src, int width, int f0, int count, int t0, int T,
+                                           int pass, StagedTokens& r) {
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    const int ta = t0 + 2 * lane;
+#pragma unroll
+    for (int i = 0; i < STAGE_ROUNDS; i++) {
+        const int f = ((pass * STAGE_ROUNDS + i) * warps + warp) * 16;
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+            uint4 lo = make_uint4(0, 0, 0, 0), hi = lo;
+            if (f < count && ta + h < T) {
+                const uint4* pa = (const uint4*) (src + (i64) (ta + h) * width + f0 + f);
+                lo = __ldg(pa); hi = __ldg(pa + 1);
+            }
+            r.v[i][2 * h] = lo; r.v[i][2 * h + 1] = hi;
+        }
+    }
+}
+
+__device__ __forceinline__ void stage_store(const StagedTokens& r, int count, int pass, unsigned int* dst) {
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+#pragma unroll
+    for (int i = 0; i < STAGE_ROUNDS; i++) {
+        const int f = ((pass * STAGE_ROUNDS + i) * warps + warp) * 16;
+        if (f >= count) continue;
+        const unsigned int wa[8] = {r.v[i][0].x, r.v[i][0].y, r.v[i][0].z, r.v[i][0].w,
+                                    r.v[i][1].x, r.v[i][1].y, r.v[i][1].z, r.v[i][1].w};
+        const unsigned int wb[8] = {r.v[i][2].x, r.v[i][2].y, r.v[i][2].z, r.v[i][2].w,
+                                    r.v[i][3].x, r.v[i][3].y, r.v[i][3].z, r.v[i][3].w};
+#pragma unroll
+        for (int j = 0; j < 8; j++) {
+            dst[(f + 2 * j) * 32 + lane] = __byte_perm(wa[j], wb[j], 0x5410);
+            dst[(f + 2 * j + 1) * 32 + lane] = __byte_perm(wa[j], wb[j], 0x7632);
+        }
+    }
+}
+
+__device__ __forceinline__ int stage_passes(int count) {
+    const int perPass = STAGE_ROUNDS * (blockDim.x >> 5) * 16;
+    return (count + perPass - 1) / perPass;
+}
+
+// Dot product of 8 bf16 pairs in fp32.
+__device__ __forceinline__ float dot8_bf16(uint4 p, uint4 q) {
+    float s0 = __uint_as_float(p.x << 16) * __uint_as_float(q.x << 16);
+    float s1 = __uint_as_float(p.x & 0xffff0000u) * __uint_as_float(q.x & 0xffff0000u);
+    s0 = fmaf(__uint_as_float(p.y << 16), __uint_as_float(q.y << 16), s0);
+    s1 = fmaf(__uint_as_float(p.y & 0xffff0000u), __uint_as_float(q.y & 0xffff0000u), s1);
+    s0 = fmaf(__uint_as_float(p.z << 16), __uint_as_float(q.z << 16), s0);
+    s1 = fmaf(__uint_as_float(p.z & 0xffff0000u), __uint_as_float(q.z & 0xffff0000u), s1);
+    s0 = fmaf(__uint_as_float(p.w << 16), __uint_as_float(q.w << 16), s0);
+    s1 = fmaf(__uint_as_float(p.w & 0xffff0000u), __uint_as_float(q.w & 0xffff0000u), s1);
+    return s0 + s1;
+}
+
+// The bf16 SDDMM by tiles, reading dO [T, n] and X [T, m] as stored. A block takes a slab of R output
+// rows and 64 tokens: it copies the slab's dO into shared memory once and then, panel by panel, C
+// columns of X (C at most 64 per warp, one staging pass, fetched while the previous panel is
+// computed), both transposed so a feature's 64 tokens are one 128-byte row, and computes the
+// panel's non-zeros from there, 8 lanes a non-zero and 8 tokens a lane (one 16-byte load from each
+// row), a group of 8 lanes taking 8 non-zeros at a time so their loads overlap. Each staged column of X serves the ~R d non-zeros of the slab in that column, where the
+// row-group kernel read a row of X^T from L2 per non-zero. plan holds the non-zeros of each (slab,
+// panel) as {CSR index, slab row << 16 | panel column}, planOffs where each starts; the block writes
+// one partial sum per non-zero for its 64 tokens (partials[tokenBlock * nnz + k]), summed by
+// k_sum_parts in a fixed order.
+extern "C" __global__ void __launch_bounds__(512, 1) k_sddmm_tiles(const int2* plan, const int* planOffs, const unsigned short* dO,
+                                         const unsigned short* X, float* partials, int n, int m, int T, int nnz, int R,
+                                         int C, int panels) {
+    extern __shared__ uint4 tiles[];
+    uint4* rowsS = tiles;
+    uint4* colsS = tiles + (i64) R * 8;
+    const int slab = blockIdx.x, tb = blockIdx.y;
+    const int i0 = slab * R, t0 = tb * 64;
+    StagedTokens staged;
+    const int slabRows = min(R, n - i0);
+    for (int pass = 0; pass < stage_passes(slabRows); pass++) {
+        stage_load(dO, n, i0, slabRows, t0, T, pass, staged);
+        stage_store(staged, slabRows, pass, (unsigned int*) rowsS);
+    }
+    // panel p + 1 is loaded into registers while the block computes panel p (C <= one pass)
+    stage_load(X, m, 0, min(C, m), t0, T, 0, staged);
+    const int lane = threadIdx.x & 31, q = lane & 7;
+    const int warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    float* part = partials + (i64) tb * nnz;
+    for (int p = 0; p < panels; p++) {
+        const int c0 = p * C;
+        __syncthreads();
+        stage_store(staged, min(C, m - c0), 0, (unsigned int*) colsS);
+        __syncthreads();
+        if (p + 1 < panels) stage_load(X, m, c0 + C, min(C, m - c0 - C), t0, T, 0, staged);
+        const int e1 = planOffs[slab * panels + p + 1];
+        int e = planOffs[slab * panels + p] + warp * 32 + lane;
+        int2 ent = e < e1 ? __ldg(plan + e) : make_int2(0, 0);
+        for (; e - lane < e1; e += warps * 32) {
+            const int2 cur = ent;
+            const int en = e + warps * 32;
+            ent = en < e1 ? __ldg(plan + en) : make_int2(0, 0);
+            // the 8 lanes of a group take the 8 non-zeros its lanes loaded, in turn
+            float acc[8];
+#pragma unroll
+            for (int j = 0; j < 8; j++) {
+                const int y = __shfl_sync(0xffffffffu, cur.y, (lane & ~7) | j);
+                acc[j] = dot8_bf16(rowsS[(y >> 16) * 8 + q], colsS[(y & 0xffff) * 8 + q]);
+            }
+            // transposing reduction over the group: lane q ends with non-zero q's sum, the one it loaded
+#pragma unroll
+            for (int h = 4; h > 0; h >>= 1) {
+                const bool upper = q & h;
+#pragma unroll
+                for (int i = 0; i < h; i++) {
+                    const float send = upper ? acc[i] : acc[i + h];
+                    const float keep = upper ? acc[i + h] : acc[i];
+                    acc[i] = keep + __shfl_xor_sync(0xffffffffu, send, h);
+                }
+            }
+            if (e < e1) part[cur.x] = acc[0];
+        }
+    }
+}
+
 // out (cols x rows) = in^T for bf16 with rows and cols multiples of 8: 64 x 64 tiles, 16-byte
 // loads along the input's rows and 16-byte stores along the output's.
 extern "C" __global__ void k_transpose_bf16(const unsigned short* in, unsigned short* out, int rows, int cols) {
