@@ -1,6 +1,7 @@
 """Emulates k_sddmm_tiles and k_sum_parts lane by lane (NumPy over the 32 lanes of a warp, warps in
 turn) to check the kernel's index arithmetic off the GPU: the plan's order (as SddmmPlan.of), the
-transposing staging, the 8-lane groups' transposing reduction and the partial sums. Mirror any change
+swizzled transposing staging, the lanes' loads (asserting every quarter-warp hits 8 distinct bank
+groups) and the partial sums. Mirror any change
 to the kernel here. Prints the relative error against a float64 reference (fp32 rounding: ~3e-8).
 
 Usage: emulate_sddmm_tiles.py N M T DENSITY SLAB_ROWS PANEL_COLS
@@ -12,7 +13,7 @@ import numpy as np
 rng = np.random.default_rng(1)
 n, m, T, d = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 R, C = int(sys.argv[5]), int(sys.argv[6])
-BLOCK = 512; WARPS = BLOCK // 32; ROUNDS = 4
+BLOCK = 512; WARPS = BLOCK // 32; ROUNDS = 2
 def bf16(a):  # round to bf16 bits (RNE)
     b = a.astype(np.float32).view(np.uint32)
     b = b + 0x7fff + ((b >> 16) & 1)
@@ -24,20 +25,35 @@ flat = np.sort(rng.choice(n * m, nnz, replace=False))
 rows_, cols_ = flat // m, flat % m
 rowOffs = np.zeros(n + 1, np.int64); np.add.at(rowOffs, rows_ + 1, 1); rowOffs = np.cumsum(rowOffs)
 colIdx = cols_
-# plan (as SddmmPlan.of)
+# plan (as SddmmPlan.of): each (slab, panel) in runs of 8 with distinct row and column residues
 slabs = (n + R - 1) // R; panels = (m + C - 1) // C
-entries = np.zeros((nnz, 2), np.int64); offsets = np.zeros(slabs * panels + 1, np.int64)
+entries = []; offsets = np.zeros(slabs * panels + 1, np.int64)
 for s in range(slabs):
-    r0, r1 = s * R, min(n, s * R + R); base = rowOffs[r0]
-    fill = np.zeros(panels, np.int64)
-    for k in range(rowOffs[r0], rowOffs[r1]): fill[colIdx[k] // C] += 1
-    for p in range(panels):
-        start = base; base += fill[p]; offsets[s * panels + p] = start; fill[p] = start
+    r0, r1 = s * R, min(n, s * R + R)
+    units = [[] for _ in range(panels)]
     for r in range(r0, r1):
-        for k in range(rowOffs[r], rowOffs[r + 1]):
-            p = colIdx[k] // C; at = fill[p]; fill[p] += 1
-            entries[at] = (k, ((r - r0) << 16) | (colIdx[k] - p * C))
-offsets[-1] = nnz
+        for k in range(rowOffs[r], rowOffs[r + 1]): units[colIdx[k] // C].append((k, r - r0))
+    for p in range(panels):
+        offsets[s * panels + p] = len(entries); c0 = p * C
+        rows_t, cols_t, slot, hint = [], [], [], [0] * 64
+        for i, (k, row) in enumerate(units[p]):
+            a_, b_ = row & 7, (colIdx[k] - c0) & 7
+            j = hint[a_ * 8 + b_]
+            while j < len(rows_t) and ((rows_t[j] >> a_) & 1 or (cols_t[j] >> b_) & 1): j += 1
+            hint[a_ * 8 + b_] = j
+            if j == len(rows_t): rows_t.append(0); cols_t.append(0); slot.append([-1] * 8)
+            rows_t[j] |= 1 << a_; cols_t[j] |= 1 << b_; slot[j][a_] = i
+        for j in range(len(rows_t)):
+            free = [b_ for b_ in range(8) if not (cols_t[j] >> b_) & 1]
+            for a_ in range(8):
+                i = slot[j][a_]
+                if i >= 0:
+                    k, row = units[p][i]; entries.append((k, (row << 16) | (colIdx[k] - c0)))
+                else:
+                    b_ = free.pop(0); entries.append((-1, (a_ << 16) | b_))
+offsets[-1] = len(entries)
+entries = np.array(entries, np.int64).reshape(-1, 2)
+print(f"slots used {nnz / len(entries):.3f}")
 def u32(x): return np.uint32(x & 0xffffffff)
 def stage_load(src, width, f0, count, t0, pss, warp):
     lane = np.arange(32); ta = t0 + 2 * lane
@@ -65,16 +81,11 @@ def stage_store(regs, count, dst):
     for (f, wa, wb) in regs:
         if f >= count: continue
         for j in range(8):
-            dst[(f + 2 * j) * 32 + lane] = byte_perm(wa[:, j], wb[:, j], 0x5410)
-            dst[(f + 2 * j + 1) * 32 + lane] = byte_perm(wa[:, j], wb[:, j], 0x7632)
+            r0_, r1_ = f + 2 * j, f + 2 * j + 1
+            dst[r0_ * 32 + (lane ^ ((r0_ & 7) << 2))] = byte_perm(wa[:, j], wb[:, j], 0x5410)
+            dst[r1_ * 32 + (lane ^ ((r1_ & 7) << 2))] = byte_perm(wa[:, j], wb[:, j], 0x7632)
 def words_f(w):  # uint32 pairs -> (lo, hi) float32
     return (w << 16).view(np.float32), (w & 0xffff0000).view(np.float32)
-def dot8(p, q):  # p, q: [32, 4] uint32 per lane
-    plo, phi = words_f(p); qlo, qhi = words_f(q)
-    s0 = plo[:, 0] * qlo[:, 0]; s1 = phi[:, 0] * qhi[:, 0]
-    for c in range(1, 4):
-        s0 = (plo[:, c] * qlo[:, c] + s0).astype(np.float32); s1 = (phi[:, c] * qhi[:, c] + s1).astype(np.float32)
-    return (s0 + s1).astype(np.float32)
 tokenBlocks = (T + 63) // 64
 partials = np.full((tokenBlocks, nnz), np.nan, np.float32)
 for slab in range(slabs):
@@ -92,28 +103,28 @@ for slab in range(slabs):
             if p + 1 < panels: staged = [stage_load(X, m, c0 + C, min(C, m - c0 - C), t0, 0, w) for w in range(WARPS)]
             e1 = offsets[slab * panels + p + 1]
             lane = np.arange(32); q = lane & 7
+            idle = np.stack([np.full(32, -1), (q << 16) | q], 1)
             for warp in range(WARPS):
                 e = offsets[slab * panels + p] + warp * 32 + lane
-                ent = np.where((e < e1)[:, None], entries[np.minimum(e, nnz - 1)], 0)
+                ent = np.where((e < e1)[:, None], entries[np.minimum(e, len(entries) - 1)], idle)
                 while e[0] < e1:
                     cur = ent.copy(); en = e + WARPS * 32
-                    ent = np.where((en < e1)[:, None], entries[np.minimum(en, nnz - 1)], 0)
-                    acc = np.zeros((8, 32), np.float32)
-                    for j in range(8):
-                        y = cur[(lane & ~7) | j, 1]
-                        ra = (y >> 16) * 8 + q; ca = (y & 0xffff) * 8 + q   # uint4 indices
-                        P = np.stack([smem_rows[ra * 4 + c] for c in range(4)], 1)
-                        Q = np.stack([smem_cols[ca * 4 + c] for c in range(4)], 1)
-                        acc[j] = dot8(P, Q)
-                    h = 4
-                    while h > 0:
-                        upper = (q & h) != 0
-                        for i in range(h):
-                            send = np.where(upper, acc[i], acc[i + h]); keep = np.where(upper, acc[i + h], acc[i])
-                            acc[i] = keep + send[lane ^ h]
-                        h >>= 1
-                    live = e < e1
-                    partials[tb, cur[live, 0]] = acc[0][live]
+                    ent = np.where((en < e1)[:, None], entries[np.minimum(en, len(entries) - 1)], idle)
+                    row, col = cur[:, 1] >> 16, cur[:, 1] & 0xffff
+                    s0 = np.zeros(32, np.float32); s1 = np.zeros(32, np.float32)
+                    for c in range(8):
+                        ai, bi = row * 8 + (c ^ (row & 7)), col * 8 + (c ^ (col & 7))   # uint4 indices
+                        for phase in range(4):                          # quarter-warps: 8 distinct bank groups
+                            sl = slice(8 * phase, 8 * phase + 8)
+                            assert len(set((ai[sl] & 7).tolist())) == 8 and len(set((bi[sl] & 7).tolist())) == 8, "bank conflict"
+                        U = np.stack([smem_rows[ai * 4 + w] for w in range(4)], 1)
+                        V = np.stack([smem_cols[bi * 4 + w] for w in range(4)], 1)
+                        ulo, uhi = words_f(U); vlo, vhi = words_f(V)
+                        for w in range(4):
+                            s0 = (ulo[:, w] * vlo[:, w] + s0).astype(np.float32)
+                            s1 = (uhi[:, w] * vhi[:, w] + s1).astype(np.float32)
+                    live = cur[:, 0] >= 0
+                    partials[tb, cur[live, 0]] = (s0 + s1)[live]
                     e = e + WARPS * 32
 assert not np.isnan(partials).any(), "a non-zero never got its partial"
 out = partials.astype(np.float64).sum(0)

@@ -1048,8 +1048,8 @@ public final class CudaBackend implements Backend {
     /**
      * SDDMM by the tiled kernel: a block per slab of output rows and 64 tokens, staging the slab's
      * dO and, panel by panel, columns of X in shared memory, then one partial sum per non-zero and
-     * token block, summed in order. The slab is up to 1024 rows and the panel what shared memory
-     * leaves, so each staged column of X serves about {@code 1024 d} non-zeros.
+     * token block, summed in order. The slab is up to 1024 rows and the panel up to 512 columns
+     * (196 KB of shared memory), so each staged column of X serves about {@code 1024 d} non-zeros.
      */
     public Tensor sddmmTiles(Tensor rowOffs, Tensor colIdx, Tensor a, Tensor b) {
         int rows = ceil16(Math.min(a.dim(1), SDDMM_SLAB_ROWS));
@@ -1087,8 +1087,8 @@ public final class CudaBackend implements Backend {
     }
 
     static final int SDDMM_SLAB_ROWS = 1024;
-    /** The kernel's 512 threads stage a panel in one pass of 64 columns a warp. */
-    static final int SDDMM_MAX_PANEL = 1024;
+    /** The kernel's 512 threads stage a panel in one pass of 32 columns a warp (held in registers). */
+    static final int SDDMM_MAX_PANEL = 512;
     /**
      * The tiled kernel replaces the row-group kernel and the dense route up to this density once it
      * is measured on a GPU (its cost against the dense GEMM crosses at about 2% by instruction

@@ -844,13 +844,21 @@ extern "C" __global__ void k_sddmm_rows8(const int* ro, const int* ci, const uns
     }
 }
 
+// A 16-byte shared-memory load by shared-window address.
+__device__ __forceinline__ uint4 lds128(unsigned address) {
+    uint4 v;
+    asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];" : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "r"(address));
+    return v;
+}
+
 // Shared-memory staging for the tiled SDDMM: features [f0, f0 + count) of a bf16 [T, width]
 // activation for tokens t0..t0+63, transposed so a feature's 64 tokens are contiguous (128 bytes, 8
-// chunks of 16 bytes), tokens past T as zeros. A lane takes a token pair and 16 features (two
-// 32-byte loads a token), so each of its 16 stores is one word of a row and a warp's stores cover
-// all 32 banks. A pass covers 64 features a warp; the loads of a pass go to registers first, so a
-// block can fetch its next panel while it computes the current one. count is a multiple of 16.
-#define STAGE_ROUNDS 4
+// chunks of 16 bytes, chunk c of feature r kept at position c ^ (r & 7)), tokens past T as zeros. A
+// lane takes a token pair and 16 features (two 32-byte loads a token), so each of its 16 stores is
+// one word of a row and a warp's stores cover all 32 banks. A pass covers 32 features a warp; its
+// loads go to registers first, so a block can fetch its next panel while it computes the current
+// one. count is a multiple of 16.
+#define STAGE_ROUNDS 2
 struct StagedTokens {
     uint4 v[STAGE_ROUNDS][4];
 };
@@ -884,10 +892,13 @@ __device__ __forceinline__ void stage_store(const StagedTokens& r, int count, in
                                     r.v[i][1].x, r.v[i][1].y, r.v[i][1].z, r.v[i][1].w};
         const unsigned int wb[8] = {r.v[i][2].x, r.v[i][2].y, r.v[i][2].z, r.v[i][2].w,
                                     r.v[i][3].x, r.v[i][3].y, r.v[i][3].z, r.v[i][3].w};
+        // token pair `lane` is word lane & 3 of 16-byte chunk lane >> 2, which row r keeps at
+        // chunk (lane >> 2) ^ (r & 7)
 #pragma unroll
         for (int j = 0; j < 8; j++) {
-            dst[(f + 2 * j) * 32 + lane] = __byte_perm(wa[j], wb[j], 0x5410);
-            dst[(f + 2 * j + 1) * 32 + lane] = __byte_perm(wa[j], wb[j], 0x7632);
+            const int r0 = f + 2 * j, r1 = r0 + 1;
+            dst[r0 * 32 + ((lane ^ ((r0 & 7) << 2)))] = __byte_perm(wa[j], wb[j], 0x5410);
+            dst[r1 * 32 + ((lane ^ ((r1 & 7) << 2)))] = __byte_perm(wa[j], wb[j], 0x7632);
         }
     }
 }
@@ -897,35 +908,24 @@ __device__ __forceinline__ int stage_passes(int count) {
     return (count + perPass - 1) / perPass;
 }
 
-// Dot product of 8 bf16 pairs in fp32.
-__device__ __forceinline__ float dot8_bf16(uint4 p, uint4 q) {
-    float s0 = __uint_as_float(p.x << 16) * __uint_as_float(q.x << 16);
-    float s1 = __uint_as_float(p.x & 0xffff0000u) * __uint_as_float(q.x & 0xffff0000u);
-    s0 = fmaf(__uint_as_float(p.y << 16), __uint_as_float(q.y << 16), s0);
-    s1 = fmaf(__uint_as_float(p.y & 0xffff0000u), __uint_as_float(q.y & 0xffff0000u), s1);
-    s0 = fmaf(__uint_as_float(p.z << 16), __uint_as_float(q.z << 16), s0);
-    s1 = fmaf(__uint_as_float(p.z & 0xffff0000u), __uint_as_float(q.z & 0xffff0000u), s1);
-    s0 = fmaf(__uint_as_float(p.w << 16), __uint_as_float(q.w << 16), s0);
-    s1 = fmaf(__uint_as_float(p.w & 0xffff0000u), __uint_as_float(q.w & 0xffff0000u), s1);
-    return s0 + s1;
-}
-
 // The bf16 SDDMM by tiles, reading dO [T, n] and X [T, m] as stored. A block takes a slab of R output
 // rows and 64 tokens: it copies the slab's dO into shared memory once and then, panel by panel, C
-// columns of X (C at most 64 per warp, one staging pass, fetched while the previous panel is
-// computed), both transposed so a feature's 64 tokens are one 128-byte row, and computes the
-// panel's non-zeros from there, 8 lanes a non-zero and 8 tokens a lane (one 16-byte load from each
-// row), a group of 8 lanes taking 8 non-zeros at a time so their loads overlap. Each staged column of X serves the ~R d non-zeros of the slab in that column, where the
-// row-group kernel read a row of X^T from L2 per non-zero. plan holds the non-zeros of each (slab,
-// panel) as {CSR index, slab row << 16 | panel column}, planOffs where each starts; the block writes
-// one partial sum per non-zero for its 64 tokens (partials[tokenBlock * nnz + k]), summed by
-// k_sum_parts in a fixed order.
-extern "C" __global__ void __launch_bounds__(512, 1) k_sddmm_tiles(const int2* plan, const int* planOffs, const unsigned short* dO,
-                                         const unsigned short* X, float* partials, int n, int m, int T, int nnz, int R,
-                                         int C, int panels) {
-    extern __shared__ uint4 tiles[];
+// columns of X (C at most 32 per warp, one staging pass, fetched while the previous panel is
+// computed), both transposed so a feature's 64 tokens are one 128-byte row. Each staged column of
+// X serves the ~R d non-zeros of the slab in that column, where the row-group kernel read a row of
+// X^T from L2 per non-zero. A lane takes a whole non-zero, 64 tokens in 8 chunks, no shuffles: the
+// plan (SddmmPlan) lists each (slab, panel)'s non-zeros as {CSR index or -1, slab row << 16 | panel
+// column} in runs of 8 whose rows differ mod 8 and whose columns differ mod 8, so the 8 lanes of a
+// quarter-warp load 8 distinct bank groups from both operands under the staging's swizzle. The
+// block writes one partial sum per non-zero for its 64 tokens (partials[tokenBlock * nnz + k]),
+// summed by k_sum_parts in a fixed order. planOffs: where each (slab, panel) starts, multiples of 8.
+extern "C" __global__ void __launch_bounds__(512, 1)
+k_sddmm_tiles(const int2* plan, const int* planOffs, const unsigned short* dO, const unsigned short* X, float* partials,
+              int n, int m, int T, int nnz, int R, int C, int panels) {
+    extern __shared__ __align__(128) uint4 tiles[];
     uint4* rowsS = tiles;
     uint4* colsS = tiles + (i64) R * 8;
+    const unsigned rowsAt = (unsigned) __cvta_generic_to_shared(rowsS), colsAt = (unsigned) __cvta_generic_to_shared(colsS);
     const int slab = blockIdx.x, tb = blockIdx.y;
     const int i0 = slab * R, t0 = tb * 64;
     StagedTokens staged;
@@ -947,30 +947,31 @@ extern "C" __global__ void __launch_bounds__(512, 1) k_sddmm_tiles(const int2* p
         if (p + 1 < panels) stage_load(X, m, c0 + C, min(C, m - c0 - C), t0, T, 0, staged);
         const int e1 = planOffs[slab * panels + p + 1];
         int e = planOffs[slab * panels + p] + warp * 32 + lane;
-        int2 ent = e < e1 ? __ldg(plan + e) : make_int2(0, 0);
+        const int2 idle = make_int2(-1, q << 16 | q);  // row and column residues distinct
+        int2 ent = e < e1 ? __ldg(plan + e) : idle;
         for (; e - lane < e1; e += warps * 32) {
             const int2 cur = ent;
             const int en = e + warps * 32;
-            ent = en < e1 ? __ldg(plan + en) : make_int2(0, 0);
-            // the 8 lanes of a group take the 8 non-zeros its lanes loaded, in turn
-            float acc[8];
+            ent = en < e1 ? __ldg(plan + en) : idle;
+            // chunk c of a row r is kept at position c ^ (r & 7): the 8 lanes of a quarter-warp, with
+            // distinct row residues and distinct column residues, load 8 distinct bank groups
+            // (as shared-window byte addresses: rows are 128-byte aligned, so c ^ (r & 7) is one XOR)
+            const int row = cur.y >> 16, col = cur.y & 0xffff;
+            const unsigned a = rowsAt + row * 128 + ((row & 7) << 4), b = colsAt + col * 128 + ((col & 7) << 4);
+            float s0 = 0.f, s1 = 0.f;
 #pragma unroll
-            for (int j = 0; j < 8; j++) {
-                const int y = __shfl_sync(0xffffffffu, cur.y, (lane & ~7) | j);
-                acc[j] = dot8_bf16(rowsS[(y >> 16) * 8 + q], colsS[(y & 0xffff) * 8 + q]);
+            for (int c = 0; c < 8; c++) {
+                const uint4 u = lds128(a ^ (c << 4)), v = lds128(b ^ (c << 4));
+                s0 = fmaf(__uint_as_float(u.x << 16), __uint_as_float(v.x << 16), s0);
+                s1 = fmaf(__uint_as_float(u.x & 0xffff0000u), __uint_as_float(v.x & 0xffff0000u), s1);
+                s0 = fmaf(__uint_as_float(u.y << 16), __uint_as_float(v.y << 16), s0);
+                s1 = fmaf(__uint_as_float(u.y & 0xffff0000u), __uint_as_float(v.y & 0xffff0000u), s1);
+                s0 = fmaf(__uint_as_float(u.z << 16), __uint_as_float(v.z << 16), s0);
+                s1 = fmaf(__uint_as_float(u.z & 0xffff0000u), __uint_as_float(v.z & 0xffff0000u), s1);
+                s0 = fmaf(__uint_as_float(u.w << 16), __uint_as_float(v.w << 16), s0);
+                s1 = fmaf(__uint_as_float(u.w & 0xffff0000u), __uint_as_float(v.w & 0xffff0000u), s1);
             }
-            // transposing reduction over the group: lane q ends with non-zero q's sum, the one it loaded
-#pragma unroll
-            for (int h = 4; h > 0; h >>= 1) {
-                const bool upper = q & h;
-#pragma unroll
-                for (int i = 0; i < h; i++) {
-                    const float send = upper ? acc[i] : acc[i + h];
-                    const float keep = upper ? acc[i + h] : acc[i];
-                    acc[i] = keep + __shfl_xor_sync(0xffffffffu, send, h);
-                }
-            }
-            if (e < e1) part[cur.x] = acc[0];
+            if (cur.x >= 0) part[cur.x] = s0 + s1;
         }
     }
 }

@@ -11,9 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SddmmPlanTest {
     @Test
-    void everyNonZeroAppearsOnceInItsSlabAndPanelRowByRow() {
-        int rows = 70;
-        int cols = 90;
+    void everyNonZeroAppearsOnceInItsSlabAndPanelInBankDistinctRuns() {
+        int rows = 72;
+        int cols = 88;
         SparseMask mask = SparseMask.random(rows, cols, 0.1, new Random(3));
         int[] rowOffs = mask.rowOffs();
         int[] colIdx = mask.colIdx();
@@ -22,30 +22,55 @@ class SddmmPlanTest {
         assertEquals(2, plan.panels());
         int[] seen = new int[colIdx.length];
         for (int s = 0; s < plan.slabs(); s++) {
+            int slabRows = Math.min(32, rows - s * 32);
             for (int p = 0; p < plan.panels(); p++) {
-                int previousRow = -1;
-                for (int e = plan.offsets()[s * plan.panels() + p]; e < plan.offsets()[s * plan.panels() + p + 1]; e++) {
-                    int k = plan.entries()[2 * e];
-                    int row = s * 32 + (plan.entries()[2 * e + 1] >>> 16);
-                    int col = p * 48 + (plan.entries()[2 * e + 1] & 0xffff);
-                    seen[k]++;
-                    assertTrue(k >= rowOffs[row] && k < rowOffs[row + 1], "entry " + e + " is in row " + row);
-                    assertEquals(colIdx[k], col, "entry " + e);
-                    assertTrue(row >= previousRow, "rows in order within a (slab, panel)");
-                    previousRow = row;
+                int start = plan.offsets()[s * plan.panels() + p];
+                int end = plan.offsets()[s * plan.panels() + p + 1];
+                assertEquals(0, (end - start) % SddmmPlan.RUN, "whole runs");
+                for (int run = start; run < end; run += SddmmPlan.RUN) {
+                    int colResidues = 0;
+                    for (int e = run; e < run + SddmmPlan.RUN; e++) {
+                        int k = plan.entries()[2 * e];
+                        int local = plan.entries()[2 * e + 1];
+                        int row = local >>> 16;
+                        int col = local & 0xffff;
+                        assertEquals(e - run, row & 7, "entry " + e + ": a run's i-th entry has row residue i");
+                        colResidues |= 1 << (col & 7);
+                        assertTrue(row < slabRows && col < Math.min(48, cols - p * 48), "entry " + e + " inside its tile");
+                        if (k >= 0) {
+                            seen[k]++;
+                            assertTrue(k >= rowOffs[s * 32 + row] && k < rowOffs[s * 32 + row + 1], "entry " + e + " row");
+                            assertEquals(colIdx[k], p * 48 + col, "entry " + e + " column");
+                        }
+                    }
+                    assertEquals(0xff, colResidues, "run at " + run + ": column residues all distinct");
                 }
             }
         }
         for (int k = 0; k < seen.length; k++) {
             assertEquals(1, seen[k], "non-zero " + k);
         }
-        assertEquals(colIdx.length, plan.offsets()[plan.offsets().length - 1]);
+    }
+
+    @Test
+    void runsAreMostlyFullOnARosaSizedTile() {
+        SparseMask mask = SparseMask.random(1024, 784, 0.006, new Random(4));
+        SddmmPlan plan = SddmmPlan.of(mask.rowOffs(), mask.colIdx(), 1024, 784, 1024, 784);
+        double used = mask.nnz() / (double) (plan.entries().length / 2);
+        assertTrue(used > 0.85, "slots used " + used);
+    }
+
+    @Test
+    void aShapeOffTheRunsIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SddmmPlan.of(new int[71], new int[0], 70, 88, 32, 48));
+        assertTrue(e.getMessage().contains("70 x 88 in slabs of 32"), e.getMessage());
     }
 
     @Test
     void aColumnOutsideTheMatrixIsNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> SddmmPlan.of(new int[] {0, 1, 2}, new int[] {3, 9}, 2, 8, 16, 16));
+                () -> SddmmPlan.of(new int[] {0, 1, 2, 2, 2, 2, 2, 2, 2}, new int[] {3, 9}, 8, 8, 16, 16));
         assertTrue(e.getMessage().contains("column index 9 of non-zero 1"), e.getMessage());
     }
 }
