@@ -2,7 +2,7 @@ package dev.rosarium.workflows;
 
 import dev.rosarium.activities.trial.TrialConfig;
 import dev.rosarium.activities.trial.TrialTracking;
-import dev.rosarium.core.recipes.ClassificationConfig;
+import dev.rosarium.core.recipes.FineTuneConfig;
 import dev.rosarium.workflows.search.SearchStrategy;
 import dev.rosarium.workflows.spec.ParameterRange;
 import dev.rosarium.workflows.spec.SweepSpec;
@@ -110,7 +110,7 @@ public final class SweepWorkflowImpl implements SweepWorkflow {
         Map<String, String> params = search.suggest(index, outcomes);
         Map<String, String> settings = new LinkedHashMap<>(spec.base());
         settings.putAll(params);
-        ClassificationConfig cfg = TrialSettings.toConfig(settings);
+        FineTuneConfig cfg = TrialSettings.toConfig(settings);
         String trialId = sweepId + "-trial-" + index;
         TrialConfig t = new TrialConfig(sweepId, index, trialId, spec.experiment(), cfg, params,
                 spec.checkpointEvery(), spec.rungs(), spec.taskQueue(), spec.heartbeatSeconds());

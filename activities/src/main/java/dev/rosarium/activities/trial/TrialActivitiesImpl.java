@@ -10,7 +10,7 @@ import com.google.gson.reflect.TypeToken;
 import dev.rosarium.core.adapters.MaskFile;
 import dev.rosarium.core.adapters.RosaSchedule;
 import dev.rosarium.core.io.AtomicFiles;
-import dev.rosarium.core.recipes.ClassificationConfig;
+import dev.rosarium.core.recipes.FineTuneConfig;
 import dev.rosarium.core.recipes.ClassificationRecipe;
 import dev.rosarium.core.recipes.ClassifierRun;
 import dev.rosarium.core.tensor.Backend;
@@ -47,7 +47,7 @@ public final class TrialActivitiesImpl implements TrialActivities {
 
     @Override
     public PreparedRef prepare(TrialConfig t) {
-        ClassificationConfig c = t.classification();
+        FineTuneConfig c = t.classification();
         try {
             PreparedData d = DataPreparation.prepare(new PrepareRequest(c.task(), c.model(), c.maxLength(),
                     c.trainRows(), c.evalRows(), c.seed(), workspace.dataRoot(), workspace.prepared(), "direct"));
@@ -60,7 +60,7 @@ public final class TrialActivitiesImpl implements TrialActivities {
     @Override
     public MaskRef warmUp(TrialConfig t, PreparedRef data) {
         List<TokenizedExample> train = split(data, "train");
-        ClassificationConfig c = t.classification();
+        FineTuneConfig c = t.classification();
         long total = ClassifierRun.totalSteps(c, train.size());
         String hash = Hashes.sha256("masks|" + c + "|" + total + "|" + data.contentHash());
         Path file = workspace.masks().resolve(hash + ".safetensors");
@@ -200,8 +200,8 @@ public final class TrialActivitiesImpl implements TrialActivities {
         try {
             if (!Files.isRegularFile(metricsFile)) {
                 List<TokenizedExample> eval = split(data, "eval");
-                ClassificationConfig c = t.classification();
-                ClassificationConfig plain = new ClassificationConfig(c.model(), c.task(), c.trainRows(), c.evalRows(),
+                FineTuneConfig c = t.classification();
+                FineTuneConfig plain = new FineTuneConfig(c.model(), c.task(), c.trainRows(), c.evalRows(),
                         c.batchSize(), c.maxLength(), c.lr(), c.weightDecay(), c.epochs(), c.warmupRatio(),
                         c.maxGradNorm(), c.seed(), dev.rosarium.core.adapters.MethodSpec.defaults("full"));
                 try (ClassifierRun run = ClassifierRun.open(backend, Path.of(merged.modelDirectory()), plain,
@@ -229,7 +229,7 @@ public final class TrialActivitiesImpl implements TrialActivities {
     }
 
     private ClassifierRun open(TrialConfig t, long total) throws IOException {
-        ClassificationConfig c = t.classification();
+        FineTuneConfig c = t.classification();
         return ClassifierRun.open(backend, workspace.models().resolve(c.model()), c,
                 ClassificationRecipe.classification(c), total);
     }

@@ -1,7 +1,7 @@
 package dev.rosarium.activities.trial;
 
 import dev.rosarium.core.adapters.MethodSpec;
-import dev.rosarium.core.recipes.ClassificationConfig;
+import dev.rosarium.core.recipes.FineTuneConfig;
 
 import java.util.Map;
 
@@ -19,7 +19,7 @@ import java.util.Map;
  * @param heartbeatSeconds how long a silent training activity may go before it is retried elsewhere
  */
 public record TrialConfig(String sweepId, int index, String trialId, String experiment,
-                          ClassificationConfig classification, Map<String, String> params, int checkpointEvery,
+                          FineTuneConfig classification, Map<String, String> params, int checkpointEvery,
                           int rungs, String taskQueue, int heartbeatSeconds) {
     public TrialConfig {
         if (checkpointEvery < 1 || rungs < 1 || heartbeatSeconds < 1) {

@@ -5,9 +5,9 @@ import dev.rosarium.core.cpu.CpuBackend;
 import dev.rosarium.core.io.AtomicFiles;
 import dev.rosarium.core.model.ModelCache;
 import dev.rosarium.core.models.ModelTokenizer;
-import dev.rosarium.core.recipes.ClassificationConfig;
+import dev.rosarium.core.recipes.FineTuneConfig;
 import dev.rosarium.core.recipes.ClassificationRecipe;
-import dev.rosarium.core.recipes.ClassificationResult;
+import dev.rosarium.core.recipes.FineTuneResult;
 import dev.rosarium.core.tasks.ClassificationExample;
 import dev.rosarium.core.tasks.DataFiles;
 import dev.rosarium.core.tasks.GenerationExample;
@@ -204,13 +204,13 @@ class DataPreparationTest {
     void recipeTrainedFromShardsEqualsRecipeTrainedDirectly() throws IOException {
         PrepareRequest r = new PrepareRequest("sst2", MINILM, 32, 32, 16, 7, data, tmp.resolve("recipe"), null);
         PreparedData p = DataPreparation.prepare(r);
-        ClassificationConfig cfg = new ClassificationConfig(MINILM, "sst2", 32, 16, 16, 32, 5e-4, 0.01, 1, 0.06, 1.0, 7,
+        FineTuneConfig cfg = new FineTuneConfig(MINILM, "sst2", 32, 16, 16, 32, 5e-4, 0.01, 1, 0.06, 1.0, 7,
                 MethodSpec.defaults("lora"));
         ClassificationRecipe recipe = new ClassificationRecipe(CpuBackend.get(), data, ModelCache.standard());
         List<Double> direct = new ArrayList<>();
-        ClassificationResult a = recipe.run(cfg, m -> direct.add(m.loss()));
+        FineTuneResult a = recipe.run(cfg, m -> direct.add(m.loss()));
         List<Double> fromShards = new ArrayList<>();
-        ClassificationResult b;
+        FineTuneResult b;
         try (TokenShards shards = TokenShards.open(p.directory())) {
             b = recipe.run(cfg, shards.split("train"), shards.split("eval"), m -> fromShards.add(m.loss()));
         }

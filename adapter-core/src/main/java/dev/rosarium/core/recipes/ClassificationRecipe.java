@@ -11,34 +11,21 @@ import dev.rosarium.core.tensor.Backend;
 import dev.rosarium.core.tokenize.ExampleTokenizer;
 import dev.rosarium.core.tokenize.TokenizedExample;
 import dev.rosarium.core.train.StepMetrics;
-import dev.rosarium.core.train.TrainingLoop;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 
 /**
  * Fine-tunes a BERT-family encoder with a classification head: tokenize the rows once, shuffle them
  * each epoch from the seed, pad each batch as it is drawn, train with AdamW and linear warm-up/decay,
- * and score the held-out split before and after.
+ * and score the held-out split before and after training and after merging.
  */
-public final class ClassificationRecipe {
-    private final Backend backend;
-    private final Path dataRoot;
-    private final ModelCache models;
-    private final Path exportDir;
-
+public record ClassificationRecipe(Backend backend, Path dataRoot, ModelCache models, Path exportDir) {
+    /** Without saving anything. */
     public ClassificationRecipe(Backend backend, Path dataRoot, ModelCache models) {
         this(backend, dataRoot, models, null);
-    }
-
-    private ClassificationRecipe(Backend backend, Path dataRoot, ModelCache models, Path exportDir) {
-        this.backend = backend;
-        this.dataRoot = dataRoot;
-        this.models = models;
-        this.exportDir = exportDir;
     }
 
     /**
@@ -52,9 +39,9 @@ public final class ClassificationRecipe {
 
     /**
      * Runs the configuration on the task's rows: selects them ({@link RowSelection}), tokenizes them
-     * once, and trains as {@link #run(ClassificationConfig, List, List, Consumer)} does.
+     * once, and trains as {@link #run(FineTuneConfig, List, List, Consumer)} does.
      */
-    public ClassificationResult run(ClassificationConfig cfg, Consumer<StepMetrics> progress) throws IOException {
+    public FineTuneResult run(FineTuneConfig cfg, Consumer<StepMetrics> progress) throws IOException {
         Task.Classification task = classification(cfg);
         List<ClassificationExample> train = RowSelection.train(task.read(dataRoot, Split.TRAIN), cfg.trainRows(),
                 cfg.seed());
@@ -72,38 +59,19 @@ public final class ClassificationRecipe {
      * {@code maxLength} of the configuration are not applied again). Progress receives every
      * optimizer step.
      */
-    public ClassificationResult run(ClassificationConfig cfg, List<TokenizedExample> train, List<TokenizedExample> eval,
+    public FineTuneResult run(FineTuneConfig cfg, List<TokenizedExample> train, List<TokenizedExample> eval,
                                     Consumer<StepMetrics> progress) throws IOException {
         Task.Classification ct = classification(cfg);
         checkLabels(train, ct, "train");
         checkLabels(eval, ct, "eval");
         try (ClassifierRun run = ClassifierRun.open(backend, models.resolve(cfg.model()), cfg, ct,
                 ClassifierRun.totalSteps(cfg, train.size()))) {
-            Map<String, Double> before = run.evaluate(eval);
-            TrainingLoop<ClassifierRun.Batch> loop = run.loop(run.shuffled(train), null, 0);
-            long t0 = System.nanoTime();
-            double[] last = new double[1];
-            loop.run(m -> {
-                last[0] = m.loss();
-                progress.accept(m);
-            });
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            long trainableCount = run.trainableParameters();
-            Map<String, Double> after = run.evaluate(eval);
-            if (exportDir != null) {
-                run.exportAdapter(exportDir.resolve("adapter"));
-            }
-            run.mergeAdapters();
-            Map<String, Double> merged = run.evaluate(eval);
-            if (exportDir != null) {
-                run.exportModel(exportDir.resolve("merged"));
-            }
-            return new ClassificationResult(before, after, merged, run.totalSteps(), last[0], seconds, trainableCount);
+            return run.trainAndScore(run.shuffled(train), () -> run.evaluate(eval), exportDir, progress);
         }
     }
 
     /** The task of a configuration, which must be a classification task. */
-    public static Task.Classification classification(ClassificationConfig cfg) {
+    public static Task.Classification classification(FineTuneConfig cfg) {
         if (!(Tasks.byName(cfg.task()) instanceof Task.Classification ct)) {
             throw new IllegalArgumentException("task " + cfg.task() + " is not a classification task");
         }

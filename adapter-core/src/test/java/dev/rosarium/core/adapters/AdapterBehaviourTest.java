@@ -167,8 +167,7 @@ class AdapterBehaviourTest {
         train(m, setup, 4, b);
         setup.adapters().mergeAndUnload();
         float[] merged = logits(m, b);
-        dev.rosarium.core.models.ModelExport.saveHfDirectory(tmp.resolve("export"), m.weights(), m.config().toJson(),
-                java.util.Map.of(), DType.F32);
+        m.saveHfDirectory(tmp.resolve("export"), 2, DType.F32, java.util.Map.of());
         try (var dir = dev.rosarium.core.models.HfModelDirectory.open(tmp.resolve("export"))) {
             LlamaConfig cfg = LlamaConfig.fromJson(dir.config(), tmp.resolve("export/config.json"));
             assertEquals(m.config(), cfg);

@@ -2,10 +2,16 @@ package dev.rosarium.infra.cli;
 
 import dev.rosarium.core.adapters.MethodSpec;
 import dev.rosarium.core.model.ModelCache;
-import dev.rosarium.core.recipes.ClassificationConfig;
+import dev.rosarium.core.model.ModelPackage;
+import dev.rosarium.core.recipes.FineTuneConfig;
 import dev.rosarium.core.recipes.ClassificationRecipe;
-import dev.rosarium.core.recipes.ClassificationResult;
+import dev.rosarium.core.recipes.FineTuneResult;
+import dev.rosarium.core.recipes.GenerationRecipe;
 import dev.rosarium.core.tasks.DataFiles;
+import dev.rosarium.core.tasks.Task;
+import dev.rosarium.core.tasks.Tasks;
+import dev.rosarium.core.tensor.Backend;
+import dev.rosarium.core.train.StepMetrics;
 import dev.rosarium.kernels.Devices;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -14,20 +20,28 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
-/** {@code rosarium train}: one fine-tuning run of an encoder on a classification task, on the CPU or a GPU. */
+/**
+ * {@code rosarium train}: one fine-tuning run, on the CPU or a GPU: an encoder on a classification
+ * task, or a causal LM on a generative one.
+ */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Fine-tune an encoder on a classification task (fully or with an adapter) and score it before and after.")
+        description = "Fine-tune a model (fully or with an adapter) on a task and score it before and after: an encoder "
+                + "on a classification task (sst2, mrpc), or a causal LM on a generative one (gsm8k, viggo, sql), "
+                + "scored by greedy generation.")
 public final class TrainCommand implements Callable<Integer> {
-    private static final ClassificationConfig D = ClassificationConfig.defaults();
+    private static final FineTuneConfig D = FineTuneConfig.defaults();
 
     @Option(names = "--device", description = "Where to compute: cpu or cuda (default: ${DEFAULT-VALUE}).")
     String device = "cpu";
 
-    @Option(names = "--model", description = "Packaged model id or Hugging Face model directory (default: ${DEFAULT-VALUE}).")
-    String model = D.model();
+    @Option(names = "--model", description = "Packaged model id, GGUF file or Hugging Face model directory (default: "
+            + "all-minilm-l6-v2 for a classification task, smollm2-135m-instruct-q4_1 for a generative one).")
+    String model;
 
-    @Option(names = "--task", description = "Classification task: sst2 or mrpc (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--task", description = "sst2 or mrpc (classification), gsm8k, viggo or sql (generative) "
+            + "(default: ${DEFAULT-VALUE}).")
     String task = D.task();
 
     @Option(names = "--data", description = "Data directory holding sst2/, mrpc/, gsm8k/ (default: $ROSARIUM_DATA or ../shared/data).")
@@ -42,7 +56,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch-size", description = "Examples per optimizer step (default: ${DEFAULT-VALUE}).")
     int batchSize = D.batchSize();
 
-    @Option(names = "--max-length", description = "Tokens per example after truncation (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-length", description = "Tokens per example after truncation; for a generative task prompt "
+            + "plus answer, and the most tokens generated when scoring (default: ${DEFAULT-VALUE}).")
     int maxLength = D.maxLength();
 
     @Option(names = "--lr", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
@@ -97,31 +112,40 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--tau", description = "RoseLoRA: final keep-rate (default: ${DEFAULT-VALUE}).")
     double tau = 0.1;
 
-    @Option(names = "--export", description = "Directory to save the trained adapter (adapter/, peft layout with the head) "
-            + "and the merged model (merged/, a transformers directory) into; nothing is saved when absent.")
+    @Option(names = "--export", description = "Directory to save the trained adapter (adapter/, peft layout; a classifier's "
+            + "head as modules_to_save) and the merged model (merged/, a transformers directory) into; nothing is saved "
+            + "when absent.")
     Path export;
 
     @Override
     public Integer call() throws Exception {
         MethodSpec spec = new MethodSpec(method, r, alpha, adapterDropout, targets, density, loraLr, maskWarmup, 1,
                 "mean_squared", resampleEvery, "random", tau, -1, -1, false, densityPattern);
-        ClassificationConfig cfg = new ClassificationConfig(model, task, trainRows, evalRows, batchSize, maxLength, lr,
+        boolean generative = Tasks.byName(task) instanceof Task.Generation;
+        String modelId = model != null ? model
+                : generative ? ModelPackage.SMOLLM2_135M_INSTRUCT_Q4_1.id() : D.model();
+        FineTuneConfig cfg = new FineTuneConfig(modelId, task, trainRows, evalRows, batchSize, maxLength, lr,
                 weightDecay, epochs, warmupRatio, maxGradNorm, seed, spec);
         Path dataRoot = data != null ? data : DataFiles.defaultRoot();
         System.err.println("rosarium train: " + cfg);
-        ClassificationRecipe recipe = new ClassificationRecipe(Devices.byName(device), dataRoot, ModelCache.standard());
-        if (export != null) {
-            recipe = recipe.exportingTo(export);
-        }
+        Backend backend = Devices.byName(device);
         ProgressBar[] bar = new ProgressBar[1];
-        ClassificationResult res = recipe.run(cfg, m -> {
+        Consumer<StepMetrics> progress = m -> {
             if (bar[0] == null) {
                 bar[0] = new ProgressBar(System.err, "train", m.totalSteps());
             }
             bar[0].update(m.step(), String.format(Locale.ROOT, "loss %.4f", m.loss()));
-        });
+        };
+        FineTuneResult res;
+        if (generative) {
+            GenerationRecipe recipe = new GenerationRecipe(backend, dataRoot, ModelCache.standard());
+            res = (export != null ? recipe.exportingTo(export) : recipe).run(cfg, progress);
+        } else {
+            ClassificationRecipe recipe = new ClassificationRecipe(backend, dataRoot, ModelCache.standard());
+            res = (export != null ? recipe.exportingTo(export) : recipe).run(cfg, progress);
+        }
         System.out.printf(Locale.ROOT, "task %s, model %s, method %s, %d trainable parameters, %d steps in %.1f s%n",
-                task, model, method, res.trainableParams(), res.steps(), res.trainSeconds());
+                task, modelId, method, res.trainableParams(), res.steps(), res.trainSeconds());
         System.out.println("held-out before training: " + res.before());
         System.out.println("held-out after training:  " + res.after());
         System.out.println("held-out after merging:   " + res.merged());

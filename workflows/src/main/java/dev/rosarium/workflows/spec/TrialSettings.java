@@ -1,7 +1,7 @@
 package dev.rosarium.workflows.spec;
 
 import dev.rosarium.core.adapters.MethodSpec;
-import dev.rosarium.core.recipes.ClassificationConfig;
+import dev.rosarium.core.recipes.FineTuneConfig;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,21 +11,21 @@ import java.util.function.Function;
 
 /**
  * A trial's settings by the names the spec uses ({@code training.lr}, {@code method.name}, ...): the
- * one mapping between those names and {@link ClassificationConfig}, used to read specs, to apply
+ * one mapping between those names and {@link FineTuneConfig}, used to read specs, to apply
  * sampled hyper-parameters and to log parameters.
  */
 public final class TrialSettings {
     private enum Type { TEXT, INT, LONG, NUMBER, BOOL }
 
-    private record Field(String key, Type type, Function<ClassificationConfig, Object> get) {
+    private record Field(String key, Type type, Function<FineTuneConfig, Object> get) {
     }
 
     private static final List<Field> FIELDS = List.of(
-            new Field("model", Type.TEXT, ClassificationConfig::model),
-            new Field("task", Type.TEXT, ClassificationConfig::task),
-            new Field("data.train_rows", Type.INT, ClassificationConfig::trainRows),
-            new Field("data.eval_rows", Type.INT, ClassificationConfig::evalRows),
-            new Field("data.max_length", Type.INT, ClassificationConfig::maxLength),
+            new Field("model", Type.TEXT, FineTuneConfig::model),
+            new Field("task", Type.TEXT, FineTuneConfig::task),
+            new Field("data.train_rows", Type.INT, FineTuneConfig::trainRows),
+            new Field("data.eval_rows", Type.INT, FineTuneConfig::evalRows),
+            new Field("data.max_length", Type.INT, FineTuneConfig::maxLength),
             new Field("method.name", Type.TEXT, c -> c.method().method()),
             new Field("method.r", Type.INT, c -> c.method().r()),
             new Field("method.alpha", Type.NUMBER, c -> c.method().alpha()),
@@ -42,13 +42,13 @@ public final class TrialSettings {
             new Field("method.ti", Type.LONG, c -> c.method().ti()),
             new Field("method.te", Type.LONG, c -> c.method().te()),
             new Field("method.clamp", Type.BOOL, c -> c.method().clamp()),
-            new Field("training.batch_size", Type.INT, ClassificationConfig::batchSize),
-            new Field("training.lr", Type.NUMBER, ClassificationConfig::lr),
-            new Field("training.weight_decay", Type.NUMBER, ClassificationConfig::weightDecay),
-            new Field("training.epochs", Type.INT, ClassificationConfig::epochs),
-            new Field("training.warmup_ratio", Type.NUMBER, ClassificationConfig::warmupRatio),
-            new Field("training.max_grad_norm", Type.NUMBER, ClassificationConfig::maxGradNorm),
-            new Field("training.seed", Type.LONG, ClassificationConfig::seed));
+            new Field("training.batch_size", Type.INT, FineTuneConfig::batchSize),
+            new Field("training.lr", Type.NUMBER, FineTuneConfig::lr),
+            new Field("training.weight_decay", Type.NUMBER, FineTuneConfig::weightDecay),
+            new Field("training.epochs", Type.INT, FineTuneConfig::epochs),
+            new Field("training.warmup_ratio", Type.NUMBER, FineTuneConfig::warmupRatio),
+            new Field("training.max_grad_norm", Type.NUMBER, FineTuneConfig::maxGradNorm),
+            new Field("training.seed", Type.LONG, FineTuneConfig::seed));
 
     private static final List<String> METHODS = List.of("full", "lora", "spa", "rosa", "subspace", "roselora");
 
@@ -64,7 +64,7 @@ public final class TrialSettings {
     }
 
     /** Every setting of {@code c} by spec name, as text. */
-    public static Map<String, String> describe(ClassificationConfig c) {
+    public static Map<String, String> describe(FineTuneConfig c) {
         Map<String, String> out = new LinkedHashMap<>();
         for (Field f : FIELDS) {
             out.put(f.key(), String.valueOf(f.get().apply(c)));
@@ -76,7 +76,7 @@ public final class TrialSettings {
      * The configuration of {@code values} over the defaults (MiniLM, SST-2, and the chosen method's
      * paper defaults); a value that does not parse or an unknown name fails naming the field.
      */
-    public static ClassificationConfig toConfig(Map<String, String> values) {
+    public static FineTuneConfig toConfig(Map<String, String> values) {
         for (String k : values.keySet()) {
             if (!isKey(k)) {
                 throw new SpecException(k, "unknown setting; known: " + keys());
@@ -86,8 +86,8 @@ public final class TrialSettings {
         if (!METHODS.contains(method)) {
             throw new SpecException("method.name", "expected one of " + METHODS + ", got '" + method + "'");
         }
-        ClassificationConfig d = ClassificationConfig.defaults();
-        Map<String, String> all = describe(new ClassificationConfig(d.model(), d.task(), d.trainRows(), d.evalRows(),
+        FineTuneConfig d = FineTuneConfig.defaults();
+        Map<String, String> all = describe(new FineTuneConfig(d.model(), d.task(), d.trainRows(), d.evalRows(),
                 d.batchSize(), d.maxLength(), d.lr(), d.weightDecay(), d.epochs(), d.warmupRatio(), d.maxGradNorm(),
                 d.seed(), MethodSpec.defaults(method)));
         all.putAll(values);
@@ -102,7 +102,7 @@ public final class TrialSettings {
                 (int) v.get("method.resample_every"), (String) v.get("method.sampling"), (double) v.get("method.tau"),
                 (long) v.get("method.ti"), (long) v.get("method.te"), (boolean) v.get("method.clamp"));
         try {
-            return new ClassificationConfig((String) v.get("model"), (String) v.get("task"),
+            return new FineTuneConfig((String) v.get("model"), (String) v.get("task"),
                     (int) v.get("data.train_rows"), (int) v.get("data.eval_rows"), (int) v.get("training.batch_size"),
                     (int) v.get("data.max_length"), (double) v.get("training.lr"),
                     (double) v.get("training.weight_decay"), (int) v.get("training.epochs"),

@@ -82,8 +82,11 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
                 (int) g.requireLong("llama.context_length"), !g.tensors().containsKey("output.weight"));
     }
 
-    /** The configuration as transformers' LlamaConfig writes it (for exported models). */
-    public String toJson() {
+    /**
+     * The configuration as transformers' LlamaConfig writes it (for exported models), with the
+     * model's end-of-sequence id; {@link #fromJson} reads it back to an equal record.
+     */
+    public String toJson(int eosTokenId) {
         JsonObject c = new JsonObject();
         com.google.gson.JsonArray arch = new com.google.gson.JsonArray();
         arch.add("LlamaForCausalLM");
@@ -101,6 +104,7 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
         c.addProperty("max_position_embeddings", maxPositions);
         c.addProperty("tie_word_embeddings", tieWordEmbeddings);
         c.addProperty("hidden_act", "silu");
+        c.addProperty("eos_token_id", eosTokenId);
         c.addProperty("torch_dtype", "float32");
         if (!ropeScaling.type().equals("none")) {
             JsonObject r = new JsonObject();

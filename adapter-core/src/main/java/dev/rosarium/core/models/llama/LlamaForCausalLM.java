@@ -2,6 +2,7 @@ package dev.rosarium.core.models.llama;
 
 import dev.rosarium.core.autograd.Tape;
 import dev.rosarium.core.autograd.Variable;
+import dev.rosarium.core.models.ModelExport;
 import dev.rosarium.core.models.Weights;
 import dev.rosarium.core.nn.Linear;
 import dev.rosarium.core.tensor.DType;
@@ -10,6 +11,7 @@ import dev.rosarium.core.tensor.UnaryOp;
 import dev.rosarium.core.train.StepContext;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -116,6 +118,15 @@ public final class LlamaForCausalLM {
             }
         }
         return out;
+    }
+
+    /**
+     * Writes the model with its current weights as a transformers directory ({@code config.json},
+     * {@code model.safetensors} under the Hugging Face names this model reads) plus
+     * {@code extraFiles} (the tokenizer), atomically. A 4-bit layer must be dequantized first.
+     */
+    public void saveHfDirectory(Path dir, int eosTokenId, DType dtype, Map<String, Path> extraFiles) throws IOException {
+        ModelExport.saveHfDirectory(dir, weights, config.toJson(eosTokenId), extraFiles, dtype);
     }
 
     public KvCache newCache(int batch, int capacity) {

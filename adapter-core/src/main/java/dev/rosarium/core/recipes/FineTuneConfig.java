@@ -1,26 +1,29 @@
 package dev.rosarium.core.recipes;
 
 /**
- * One fine-tuning run of an encoder on a classification task.
+ * One fine-tuning run: an encoder on a classification task ({@link ClassificationRecipe}) or a
+ * causal LM on a generative one ({@link GenerationRecipe}).
  *
+ * @param maxLength   tokens an example keeps (prompt plus target for a generative task, which is
+ *                    also the most tokens generated when it is scored)
  * @param model       a packaged model id (see ModelPackage) or a Hugging Face model directory
  * @param trainRows   how many training rows to use (a seeded random subset), or -1 for all
  * @param evalRows    how many held-out rows to score (the first ones), or -1 for all
  * @param warmupRatio fraction of the steps with linear learning-rate warm-up, then linear decay
  * @param method      the fine-tuning method and its hyper-parameters (full fine-tuning or an adapter)
  */
-public record ClassificationConfig(String model, String task, int trainRows, int evalRows, int batchSize,
+public record FineTuneConfig(String model, String task, int trainRows, int evalRows, int batchSize,
                                    int maxLength, double lr, double weightDecay, int epochs, double warmupRatio,
                                    double maxGradNorm, long seed, dev.rosarium.core.adapters.MethodSpec method) {
-    public ClassificationConfig {
+    public FineTuneConfig {
         if (batchSize < 1 || epochs < 1 || maxLength < 8 || !(lr > 0)) {
             throw new IllegalArgumentException("batchSize and epochs must be >= 1, maxLength >= 8 and lr > 0");
         }
     }
 
     /** The embedded defaults: MiniLM on 2,000 SST-2 rows, full fine-tuning, 3 epochs. */
-    public static ClassificationConfig defaults() {
-        return new ClassificationConfig("all-minilm-l6-v2", "sst2", 2000, -1, 32, 64, 5e-5, 0.01, 3, 0.06, 1.0, 42,
+    public static FineTuneConfig defaults() {
+        return new FineTuneConfig("all-minilm-l6-v2", "sst2", 2000, -1, 32, 64, 5e-5, 0.01, 3, 0.06, 1.0, 42,
                 dev.rosarium.core.adapters.MethodSpec.defaults("full"));
     }
 }
