@@ -118,6 +118,30 @@ class SweepWorkflowTest {
         }
     }
 
+    /**
+     * RoSA on a generative task, SmolLM2-135M-Instruct on two GSM8k rows (the model is the task's
+     * default): mask warm-up, two rungs scored by generation, merge, and the merged model scored by
+     * generation with one prediction line per held-out row.
+     */
+    @Test
+    void generativeTrialOnGsm8kFinishesWithGeneratedPredictions() throws Exception {
+        Map<String, String> gsm = Map.of("task", "gsm8k", "data.train_rows", "2", "data.eval_rows", "2",
+                "data.max_length", "192", "training.batch_size", "2", "training.epochs", "4", "training.lr", "2e-3",
+                "method.r", "4", "method.mask_warmup_steps", "1");
+        SweepProgress p = run("gsm", new SweepSpec("gsm", "test", gsm, List.of(ParameterRange.choice("method.name",
+                List.of("rosa"))), "grid", 1, 1, 7, new Objective("accuracy", true), EarlyStopping.none(), 2, 2, "cpu",
+                60, 10));
+        assertEquals(1, p.count(TrialStatus.FINISHED), p.toString());
+        assertEquals(4, p.outcomes().get(0).steps());
+        try (var trials = Files.list(work.resolve("trials"))) {
+            Path trial = trials.findFirst().orElseThrow();
+            assertTrue(Files.isRegularFile(trial.resolve("model/tokenizer_config.json")), "the chat template travels");
+            List<String> lines = Files.readAllLines(trial.resolve("eval/predictions.jsonl"));
+            assertEquals(2, lines.size());
+            assertTrue(lines.get(0).contains("\"generated\"") && lines.get(0).contains("\"correct\""), lines.get(0));
+        }
+    }
+
     @Test
     void medianRuleStopsATrialBehindTheOthersAtItsRungAndSweepContinuesAsNew() {
         // sequential trials: trial 1 reports after trial 0 and continues only if it is not behind it

@@ -6,13 +6,23 @@ import dev.rosarium.activities.prepare.PrepareRequest;
 import dev.rosarium.activities.prepare.PreparedData;
 import dev.rosarium.activities.prepare.TokenShards;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
 import com.google.gson.reflect.TypeToken;
 import dev.rosarium.core.adapters.MaskFile;
 import dev.rosarium.core.adapters.RosaSchedule;
 import dev.rosarium.core.io.AtomicFiles;
 import dev.rosarium.core.recipes.FineTuneConfig;
 import dev.rosarium.core.recipes.ClassificationRecipe;
+import dev.rosarium.core.recipes.CausalLmRun;
 import dev.rosarium.core.recipes.ClassifierRun;
+import dev.rosarium.core.recipes.FineTuneRun;
+import dev.rosarium.core.recipes.GenerationEval;
+import dev.rosarium.core.recipes.GenerationRecipe;
+import dev.rosarium.core.tasks.GenerationExample;
+import dev.rosarium.core.tasks.RowSelection;
+import dev.rosarium.core.tasks.Split;
+import dev.rosarium.core.tasks.Task;
+import dev.rosarium.core.tasks.Tasks;
 import dev.rosarium.core.tensor.Backend;
 import dev.rosarium.core.tokenize.TokenizedExample;
 import dev.rosarium.core.train.Checkpoint;
@@ -47,7 +57,7 @@ public final class TrialActivitiesImpl implements TrialActivities {
 
     @Override
     public PreparedRef prepare(TrialConfig t) {
-        FineTuneConfig c = t.classification();
+        FineTuneConfig c = t.fineTune();
         try {
             PreparedData d = DataPreparation.prepare(new PrepareRequest(c.task(), c.model(), c.maxLength(),
                     c.trainRows(), c.evalRows(), c.seed(), workspace.dataRoot(), workspace.prepared(), "direct"));
@@ -60,8 +70,8 @@ public final class TrialActivitiesImpl implements TrialActivities {
     @Override
     public MaskRef warmUp(TrialConfig t, PreparedRef data) {
         List<TokenizedExample> train = split(data, "train");
-        FineTuneConfig c = t.classification();
-        long total = ClassifierRun.totalSteps(c, train.size());
+        FineTuneConfig c = t.fineTune();
+        long total = FineTuneRun.totalSteps(c, train.size());
         String hash = Hashes.sha256("masks|" + c + "|" + total + "|" + data.contentHash());
         Path file = workspace.masks().resolve(hash + ".safetensors");
         if (Files.isRegularFile(file)) {
@@ -69,10 +79,10 @@ public final class TrialActivitiesImpl implements TrialActivities {
             return new MaskRef(file.toString(), hash);
         }
         ActivityExecutionContext ctx = Activity.getExecutionContext();
-        try (ClassifierRun run = open(t, total)) {
+        try (FineTuneRun<?> run = open(t, total)) {
             RosaSchedule schedule = run.rosaSchedule().orElseThrow(() -> new IllegalArgumentException(
                     "method " + c.method().method() + " has no mask warm-up"));
-            TrainingLoop<ClassifierRun.Batch> loop = run.loop(run.shuffled(train), null, 0);
+            TrainingLoop<?> loop = run.loopOver(train, null, 0);
             while (!schedule.masksReady()) {
                 if (loop.step() >= total) {
                     throw new IllegalArgumentException("the mask warm-up needs more steps than the run's " + total
@@ -94,7 +104,7 @@ public final class TrialActivitiesImpl implements TrialActivities {
     @Override
     public TrainProgress train(TrialConfig t, PreparedRef data, MaskRef masks, int rung) {
         List<TokenizedExample> train = split(data, "train");
-        long total = ClassifierRun.totalSteps(t.classification(), train.size());
+        long total = FineTuneRun.totalSteps(t.fineTune(), train.size());
         long until = total * (rung + 1) / t.rungs();
         Path dir = workspace.trial(t, data);
         Path rungFile = dir.resolve("rungs").resolve("step-" + until + ".json");
@@ -105,11 +115,11 @@ public final class TrialActivitiesImpl implements TrialActivities {
                 return GSON.fromJson(Files.readString(rungFile), TrainProgress.class);
             }
             Optional<Path> resume = resumePoint(ctx, store, until);
-            try (ClassifierRun run = open(t, total)) {
+            try (FineTuneRun<?> run = open(t, total)) {
                 if (masks != null) {
                     run.rosaSchedule().orElseThrow().useMasks(MaskFile.load(Path.of(masks.file())));
                 }
-                TrainingLoop<ClassifierRun.Batch> loop = run.loop(run.shuffled(train), store, t.checkpointEvery());
+                TrainingLoop<?> loop = run.loopOver(train, store, t.checkpointEvery());
                 if (resume.isPresent()) {
                     loop.restore(CheckpointStore.load(resume.get(), backend));
                 }
@@ -127,8 +137,11 @@ public final class TrialActivitiesImpl implements TrialActivities {
                 if (checkpoint == null) {
                     checkpoint = loop.saveCheckpoint().toString();
                 }
-                ctx.heartbeat(new TrainHeartbeat(until, total, checkpoint));
-                Map<String, Double> metrics = run.evaluate(split(data, "eval"));
+                TrainHeartbeat done = new TrainHeartbeat(until, total, checkpoint);
+                ctx.heartbeat(done);
+                Map<String, Double> metrics = run instanceof CausalLmRun lm
+                        ? lm.evaluate(heldOut(t), n -> ctx.heartbeat(done))
+                        : ((ClassifierRun) run).evaluate(split(data, "eval"));
                 Map<String, Double> logged = new LinkedHashMap<>();
                 metrics.forEach((k, v) -> logged.put("eval_" + k, v));
                 trackers.of(t.experiment()).logMetrics(t.trialId(), logged, until);
@@ -167,7 +180,7 @@ public final class TrialActivitiesImpl implements TrialActivities {
         Path adapter = dir.resolve("adapter");
         try {
             if (!Files.isDirectory(model)) {
-                try (ClassifierRun run = open(t, trained.totalSteps())) {
+                try (FineTuneRun<?> run = open(t, trained.totalSteps())) {
                     if (masks != null) {
                         run.rosaSchedule().orElseThrow().useMasks(MaskFile.load(Path.of(masks.file())));
                     }
@@ -199,24 +212,40 @@ public final class TrialActivitiesImpl implements TrialActivities {
         Path predictions = dir.resolve("predictions.jsonl");
         try {
             if (!Files.isRegularFile(metricsFile)) {
-                List<TokenizedExample> eval = split(data, "eval");
-                FineTuneConfig c = t.classification();
+                FineTuneConfig c = t.fineTune();
                 FineTuneConfig plain = new FineTuneConfig(c.model(), c.task(), c.trainRows(), c.evalRows(),
                         c.batchSize(), c.maxLength(), c.lr(), c.weightDecay(), c.epochs(), c.warmupRatio(),
                         c.maxGradNorm(), c.seed(), dev.rosarium.core.adapters.MethodSpec.defaults("full"));
-                try (ClassifierRun run = ClassifierRun.open(backend, Path.of(merged.modelDirectory()), plain,
-                        ClassificationRecipe.classification(c), 1)) {
-                    int[] predicted = run.predict(eval);
-                    StringBuilder lines = new StringBuilder();
-                    for (int i = 0; i < predicted.length; i++) {
-                        lines.append("{\"index\":").append(i).append(",\"label\":").append(eval.get(i).label())
-                                .append(",\"predicted\":").append(predicted[i]).append("}\n");
+                Path model = Path.of(merged.modelDirectory());
+                StringBuilder lines = new StringBuilder();
+                Map<String, Double> metrics;
+                if (Tasks.byName(c.task()) instanceof Task.Generation task) {
+                    ActivityExecutionContext ctx = Activity.getExecutionContext();
+                    try (CausalLmRun run = CausalLmRun.open(backend, model, plain, task, 1)) {
+                        GenerationEval.Result r = run.generate(heldOut(t), n -> ctx.heartbeat(n));
+                        for (int i = 0; i < r.scored().size(); i++) {
+                            JsonObject line = new JsonObject();
+                            line.addProperty("index", i);
+                            line.addProperty("generated", r.scored().get(i).generated());
+                            line.addProperty("correct", r.scored().get(i).correct());
+                            lines.append(line).append('\n');
+                        }
+                        metrics = Map.of("accuracy", r.accuracy());
                     }
-                    Map<String, Double> metrics = new LinkedHashMap<>(ClassificationRecipe.classification(c)
-                            .score(predicted, eval.stream().mapToInt(TokenizedExample::label).toArray()));
-                    AtomicFiles.write(predictions, lines.toString().getBytes(StandardCharsets.UTF_8));
-                    AtomicFiles.write(metricsFile, GSON.toJson(metrics).getBytes(StandardCharsets.UTF_8));
+                } else {
+                    List<TokenizedExample> eval = split(data, "eval");
+                    Task.Classification task = ClassificationRecipe.classification(c);
+                    try (ClassifierRun run = ClassifierRun.open(backend, model, plain, task, 1)) {
+                        int[] predicted = run.predict(eval);
+                        for (int i = 0; i < predicted.length; i++) {
+                            lines.append("{\"index\":").append(i).append(",\"label\":").append(eval.get(i).label())
+                                    .append(",\"predicted\":").append(predicted[i]).append("}\n");
+                        }
+                        metrics = task.score(predicted, eval.stream().mapToInt(TokenizedExample::label).toArray());
+                    }
                 }
+                AtomicFiles.write(predictions, lines.toString().getBytes(StandardCharsets.UTF_8));
+                AtomicFiles.write(metricsFile, GSON.toJson(new LinkedHashMap<>(metrics)).getBytes(StandardCharsets.UTF_8));
             }
             Map<String, Double> metrics = GSON.fromJson(Files.readString(metricsFile),
                     new TypeToken<LinkedHashMap<String, Double>>() { }.getType());
@@ -228,10 +257,25 @@ public final class TrialActivitiesImpl implements TrialActivities {
         }
     }
 
-    private ClassifierRun open(TrialConfig t, long total) throws IOException {
-        FineTuneConfig c = t.classification();
-        return ClassifierRun.open(backend, workspace.models().resolve(c.model()), c,
-                ClassificationRecipe.classification(c), total);
+    /** The run of the trial's task kind: a classifier, or a causal LM for a generative task. */
+    private FineTuneRun<?> open(TrialConfig t, long total) throws IOException {
+        FineTuneConfig c = t.fineTune();
+        Path model = workspace.models().resolve(c.model());
+        return Tasks.byName(c.task()) instanceof Task.Generation task ? CausalLmRun.open(backend, model, c, task, total)
+                : ClassifierRun.open(backend, model, c, ClassificationRecipe.classification(c), total);
+    }
+
+    /**
+     * A generative task's held-out rows as text, read from the task's file as data preparation
+     * selected them (its shards hold token ids; generation is scored against the text).
+     */
+    private List<GenerationExample> heldOut(TrialConfig t) {
+        FineTuneConfig c = t.fineTune();
+        try {
+            return RowSelection.eval(GenerationRecipe.generation(c).read(workspace.dataRoot(), Split.EVAL), c.evalRows());
+        } catch (IOException e) {
+            throw Activity.wrap(e);
+        }
     }
 
     private static List<TokenizedExample> split(PreparedRef data, String name) {

@@ -1,5 +1,6 @@
 package dev.rosarium.activities.trial;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
 import dev.rosarium.core.adapters.MethodSpec;
 import dev.rosarium.core.recipes.FineTuneConfig;
 
@@ -9,6 +10,8 @@ import java.util.Map;
  * Everything one trial needs, small enough to travel through Temporal.
  *
  * @param sweepId          the parent sweep's workflow id, or null for a lone trial
+ * @param fineTune         the run's settings (named {@code classification} in histories written before
+ *                         generative tasks, which still replay)
  * @param index            the trial's number in its sweep (0 for a lone trial)
  * @param trialId          the trial's workflow id, also its tracking run key
  * @param params           the sampled hyper-parameters, by spec key (what distinguishes it in its sweep)
@@ -19,7 +22,8 @@ import java.util.Map;
  * @param heartbeatSeconds how long a silent training activity may go before it is retried elsewhere
  */
 public record TrialConfig(String sweepId, int index, String trialId, String experiment,
-                          FineTuneConfig classification, Map<String, String> params, int checkpointEvery,
+                          @JsonAlias("classification") FineTuneConfig fineTune, Map<String, String> params,
+                          int checkpointEvery,
                           int rungs, String taskQueue, int heartbeatSeconds) {
     public TrialConfig {
         if (checkpointEvery < 1 || rungs < 1 || heartbeatSeconds < 1) {
@@ -30,7 +34,7 @@ public record TrialConfig(String sweepId, int index, String trialId, String expe
 
     /** RoSA and SpA pick their sparse support in a warm-up before training. */
     public boolean needsMasks() {
-        MethodSpec m = classification.method();
+        MethodSpec m = fineTune.method();
         return (m.method().equals("rosa") || m.method().equals("spa")) && m.density() > 0;
     }
 }

@@ -51,7 +51,7 @@ public final class TrialTrackingImpl implements TrialTracking {
         Map<String, String> tags = new LinkedHashMap<>(provenance);
         tags.put("rosarium.kind", "trial");
         tags.put("rosarium.workflow_id", trial.trialId());
-        tags.put(RunTags.METHOD, trial.classification().method().method());
+        tags.put(RunTags.METHOD, trial.fineTune().method().method());
         String name = trial.sweepId() == null ? trial.trialId() : "trial-" + trial.index() + " "
                 + String.join(" ", trial.params().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
         t.startRun(trial.trialId(), name.strip(), trial.sweepId(), tags);

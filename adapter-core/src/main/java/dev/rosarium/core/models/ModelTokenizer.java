@@ -11,9 +11,10 @@ import java.nio.file.Path;
 
 /**
  * The tokenizer a model carries and its chat template, found without loading weights: a Hugging
- * Face directory's {@code tokenizer.json} (no template: we do not read Jinja templates from
- * {@code tokenizer_config.json}), or for GGUF the embedded tokenizer rebuilt as a
- * {@code <file>.tokenizer.json} beside it on first use, with the embedded template.
+ * Face directory's {@code tokenizer.json} and the {@code chat_template} string of its
+ * {@code tokenizer_config.json}, if any, or for GGUF the embedded tokenizer rebuilt as a
+ * {@code <file>.tokenizer.json} beside it on first use, with the embedded template. A template is
+ * only parsed where it is used ({@code ChatTemplate}, which takes ChatML).
  *
  * @param chatTemplate the template text, or null when the model has none
  */
@@ -30,7 +31,23 @@ public record ModelTokenizer(Path tokenizerJson, String chatTemplate) {
         if (!Files.isRegularFile(json)) {
             throw new IOException(model + " has no tokenizer.json and is not a GGUF model");
         }
-        return new ModelTokenizer(json, null);
+        return new ModelTokenizer(json, chatTemplate(model.resolve(TOKENIZER_CONFIG)));
+    }
+
+    /** The Hugging Face file that holds a model's chat template. */
+    public static final String TOKENIZER_CONFIG = "tokenizer_config.json";
+
+    private static String chatTemplate(Path config) throws IOException {
+        if (!Files.isRegularFile(config)) {
+            return null;
+        }
+        try {
+            com.google.gson.JsonElement c = com.google.gson.JsonParser.parseString(Files.readString(config));
+            com.google.gson.JsonElement t = c.isJsonObject() ? c.getAsJsonObject().get("chat_template") : null;
+            return t != null && t.isJsonPrimitive() ? t.getAsString() : null;
+        } catch (com.google.gson.JsonParseException e) {
+            throw new IOException(config + ": not valid JSON (" + e.getMessage() + ")", e);
+        }
     }
 
     /** The tokenizer embedded in an open GGUF file. */

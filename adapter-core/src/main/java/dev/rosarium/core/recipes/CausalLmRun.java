@@ -17,6 +17,7 @@ import dev.rosarium.core.train.LossFunction;
 import dev.rosarium.core.train.ShuffledBatches;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -77,7 +78,7 @@ public final class CausalLmRun extends FineTuneRun<CausalLmRun.Batch> {
         return (t, b, ctx) -> t.crossEntropy(lm.model().logits(t, b.ids(), null, b.mask(), ctx), b.targets(), IGNORE);
     }
 
-    /** Batches of {@code rows}, reshuffled every epoch from (seed, epoch); the position is the batch count. */
+    @Override
     public DataSource<Batch> shuffled(List<TokenizedExample> rows) {
         return new ShuffledBatches<>(rows, cfg.batchSize(), cfg.seed(), this::collate);
     }
@@ -87,9 +88,13 @@ public final class CausalLmRun extends FineTuneRun<CausalLmRun.Batch> {
      * generations of at most {@code maxLength} new tokens, {@code batchSize} prompts at a time.
      */
     public Map<String, Double> evaluate(List<GenerationExample> rows, IntConsumer progress) {
-        GenerationEval.Result r = GenerationEval.run(lm, task, rows, GenerationConfig.greedy(cfg.maxLength()),
-                lm.chatTemplate() != null, cfg.batchSize(), progress);
-        return Map.of("accuracy", r.accuracy());
+        return Map.of("accuracy", generate(rows, progress).accuracy());
+    }
+
+    /** The generations {@link #evaluate} scores, each with the task's verdict; progress gets the count done. */
+    public GenerationEval.Result generate(List<GenerationExample> rows, IntConsumer progress) {
+        return GenerationEval.run(lm, task, rows, GenerationConfig.greedy(cfg.maxLength()), lm.chatTemplate() != null,
+                cfg.batchSize(), progress);
     }
 
     /** Task type CAUSAL_LM, no modules_to_save. */
@@ -98,12 +103,31 @@ public final class CausalLmRun extends FineTuneRun<CausalLmRun.Batch> {
         return setup.saveAdapter(target, List.of(), cfg.model(), "CAUSAL_LM", DType.F32);
     }
 
-    /** As a transformers LlamaForCausalLM directory with the tokenizer's {@code tokenizer.json}. */
+    /**
+     * As a transformers LlamaForCausalLM directory with the tokenizer's {@code tokenizer.json} and,
+     * where the model has a chat template, a {@code tokenizer_config.json} holding it (the prompts
+     * were trained through it, so whoever loads the model needs it).
+     */
     @Override
     public void exportModel(Path target) throws IOException {
         lm.model().linearModules().values().forEach(Linear::dequantize);
-        lm.model().saveHfDirectory(target, lm.stopIds().get(0), DType.F32,
-                Map.of("tokenizer.json", ModelTokenizer.locate(modelPath).tokenizerJson()));
+        Map<String, Path> files = new java.util.HashMap<>();
+        files.put("tokenizer.json", ModelTokenizer.locate(modelPath).tokenizerJson());
+        Path config = null;
+        try {
+            if (lm.chatTemplate() != null) {
+                com.google.gson.JsonObject c = new com.google.gson.JsonObject();
+                c.addProperty("chat_template", lm.chatTemplate());
+                config = Files.createTempFile("tokenizer_config", ".json");
+                Files.writeString(config, c.toString());
+                files.put(ModelTokenizer.TOKENIZER_CONFIG, config);
+            }
+            lm.model().saveHfDirectory(target, lm.stopIds().get(0), DType.F32, files);
+        } finally {
+            if (config != null) {
+                Files.deleteIfExists(config);
+            }
+        }
     }
 
     Batch collate(List<TokenizedExample> rows) {

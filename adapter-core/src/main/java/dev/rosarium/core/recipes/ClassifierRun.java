@@ -75,7 +75,7 @@ public final class ClassifierRun extends FineTuneRun<ClassifierRun.Batch> {
         return (t, b, ctx) -> t.crossEntropy(model.logits(t, b.ids(), b.types(), b.mask(), ctx), b.labels(), -100);
     }
 
-    /** Batches of {@code rows}, reshuffled every epoch from (seed, epoch); the position is the batch count. */
+    @Override
     public DataSource<Batch> shuffled(List<TokenizedExample> rows) {
         return new ShuffledBatches<>(rows, cfg.batchSize(), cfg.seed(), this::collate);
     }

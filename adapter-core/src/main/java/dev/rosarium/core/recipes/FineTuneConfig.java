@@ -21,6 +21,16 @@ public record FineTuneConfig(String model, String task, int trainRows, int evalR
         }
     }
 
+    /**
+     * The packaged model a task gets unless one is named: MiniLM for a classification task,
+     * SmolLM2-135M-Instruct for a generative one. An unknown task is refused, naming the known ones.
+     */
+    public static String defaultModel(String task) {
+        return dev.rosarium.core.tasks.Tasks.byName(task) instanceof dev.rosarium.core.tasks.Task.Generation
+                ? dev.rosarium.core.model.ModelPackage.SMOLLM2_135M_INSTRUCT_Q4_1.id()
+                : dev.rosarium.core.model.ModelPackage.ALL_MINILM_L6_V2.id();
+    }
+
     /** The embedded defaults: MiniLM on 2,000 SST-2 rows, full fine-tuning, 3 epochs. */
     public static FineTuneConfig defaults() {
         return new FineTuneConfig("all-minilm-l6-v2", "sst2", 2000, -1, 32, 64, 5e-5, 0.01, 3, 0.06, 1.0, 42,

@@ -8,6 +8,7 @@ import dev.rosarium.core.optim.NamedParameter;
 import dev.rosarium.core.optim.ParamGroup;
 import dev.rosarium.core.tensor.Backend;
 import dev.rosarium.core.tensor.Tensor;
+import dev.rosarium.core.tokenize.TokenizedExample;
 import dev.rosarium.core.train.Checkpoint;
 import dev.rosarium.core.train.CheckpointStore;
 import dev.rosarium.core.train.DataSource;
@@ -63,6 +64,10 @@ public abstract class FineTuneRun<B> implements AutoCloseable {
         this.hooks = setup.hooks().apply(optimizer);
     }
 
+    /** Releases the model's files and tokenizer. */
+    @Override
+    public abstract void close() throws IOException;
+
     /** Optimizer steps of a run over {@code trainRows} rows. */
     public static long totalSteps(FineTuneConfig cfg, int trainRows) {
         return (long) ((trainRows + cfg.batchSize() - 1) / cfg.batchSize()) * cfg.epochs();
@@ -78,6 +83,14 @@ public abstract class FineTuneRun<B> implements AutoCloseable {
     /** RoSA's and SpA's mask schedule, for methods that have one. */
     public Optional<RosaSchedule> rosaSchedule() {
         return hooks.stream().filter(RosaSchedule.class::isInstance).map(RosaSchedule.class::cast).findFirst();
+    }
+
+    /** Batches of tokenized {@code rows}, reshuffled every epoch from (seed, epoch); the position is the batch count. */
+    public abstract DataSource<B> shuffled(List<TokenizedExample> rows);
+
+    /** The training loop over {@link #shuffled} batches of {@code rows}. */
+    public TrainingLoop<B> loopOver(List<TokenizedExample> rows, CheckpointStore store, int every) {
+        return loop(shuffled(rows), store, every);
     }
 
     /** The training loop over {@code data}; checkpoints go to {@code store} (may be null) every {@code every} steps. */

@@ -45,8 +45,8 @@ class GenerationRecipeTest {
     /**
      * RoSA on SmolLM2-135M-Instruct over two GSM8k rows, seen four times (one LoRA step, one
      * collecting the mask's gradients, two with the sparse adapter): the loss falls, the adapter is
-     * saved in peft's causal-LM layout, and the merged model saved as a transformers directory
-     * loads back to the scores the recipe measured after merging.
+     * saved in peft's causal-LM layout, and the merged model saved as a transformers directory loads
+     * back with the base's configuration and chat template and the fine-tuned weights.
      */
     @Test
     void rosaFineTunesACausalLmOnGsm8kAndExportsIt(@TempDir Path out) throws Exception {
@@ -73,6 +73,7 @@ class GenerationRecipeTest {
             }
             assertTrue(moved > 1e-3, "the exported model carries the fine-tuning (largest logit change " + moved + ")");
             assertEquals(base.model().config(), merged.model().config());
+            assertEquals(base.chatTemplate(), merged.chatTemplate(), "the chat template the prompts were trained through");
         }
         assertTrue(r.after().get("accuracy") >= 0 && r.merged().get("accuracy") <= 1, r.toString());
     }

@@ -54,7 +54,7 @@ public final class RunCommand implements Callable<Integer> {
         try (Stack st = Stack.open(stack, !detach, false)) {
             TrialWorkflow trial = st.client().newWorkflowStub(TrialWorkflow.class, WorkflowOptions.newBuilder()
                     .setWorkflowId(trialId).setTaskQueue(TaskQueues.WORKFLOWS).build());
-            WorkflowClient.start(trial::run, t, TrialSettings.describe(t.classification()));
+            WorkflowClient.start(trial::run, t, TrialSettings.describe(t.fineTune()));
             System.out.println("trial " + trialId + " started");
             if (detach) {
                 return 0;

@@ -2,7 +2,6 @@ package dev.rosarium.infra.cli;
 
 import dev.rosarium.core.adapters.MethodSpec;
 import dev.rosarium.core.model.ModelCache;
-import dev.rosarium.core.model.ModelPackage;
 import dev.rosarium.core.recipes.FineTuneConfig;
 import dev.rosarium.core.recipes.ClassificationRecipe;
 import dev.rosarium.core.recipes.FineTuneResult;
@@ -122,8 +121,7 @@ public final class TrainCommand implements Callable<Integer> {
         MethodSpec spec = new MethodSpec(method, r, alpha, adapterDropout, targets, density, loraLr, maskWarmup, 1,
                 "mean_squared", resampleEvery, "random", tau, -1, -1, false, densityPattern);
         boolean generative = Tasks.byName(task) instanceof Task.Generation;
-        String modelId = model != null ? model
-                : generative ? ModelPackage.SMOLLM2_135M_INSTRUCT_Q4_1.id() : D.model();
+        String modelId = model != null ? model : FineTuneConfig.defaultModel(task);
         FineTuneConfig cfg = new FineTuneConfig(modelId, task, trainRows, evalRows, batchSize, maxLength, lr,
                 weightDecay, epochs, warmupRatio, maxGradNorm, seed, spec);
         Path dataRoot = data != null ? data : DataFiles.defaultRoot();

@@ -87,7 +87,14 @@ public final class TrialSettings {
             throw new SpecException("method.name", "expected one of " + METHODS + ", got '" + method + "'");
         }
         FineTuneConfig d = FineTuneConfig.defaults();
-        Map<String, String> all = describe(new FineTuneConfig(d.model(), d.task(), d.trainRows(), d.evalRows(),
+        String task = values.getOrDefault("task", d.task()).trim();
+        String model;
+        try {
+            model = FineTuneConfig.defaultModel(task);
+        } catch (IllegalArgumentException e) {
+            throw new SpecException("task", e.getMessage());
+        }
+        Map<String, String> all = describe(new FineTuneConfig(model, task, d.trainRows(), d.evalRows(),
                 d.batchSize(), d.maxLength(), d.lr(), d.weightDecay(), d.epochs(), d.warmupRatio(), d.maxGradNorm(),
                 d.seed(), MethodSpec.defaults(method)));
         all.putAll(values);
