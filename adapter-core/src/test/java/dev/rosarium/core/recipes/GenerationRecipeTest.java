@@ -3,6 +3,8 @@ package dev.rosarium.core.recipes;
 import dev.rosarium.core.adapters.MethodSpec;
 import dev.rosarium.core.autograd.Tape;
 import dev.rosarium.core.cpu.CpuBackend;
+import dev.rosarium.core.generate.ChatTemplate;
+import dev.rosarium.core.io.SafetensorsWriter;
 import dev.rosarium.core.model.ModelCache;
 import dev.rosarium.core.model.ModelPackage;
 import dev.rosarium.core.models.llama.CausalLm;
@@ -74,14 +76,39 @@ class GenerationRecipeTest {
             assertTrue(moved > 1e-3, "the exported model carries the fine-tuning (largest logit change " + moved + ")");
             assertEquals(base.model().config(), merged.model().config());
             assertEquals(base.chatTemplate(), merged.chatTemplate(), "the chat template the prompts were trained through");
+            checkInTransformersWhereAvailable(out, m, ChatTemplate.parse(merged.chatTemplate())
+                    .render(List.of(new ChatTemplate.Message("user", "Hi")), true));
         }
         assertTrue(r.after().get("accuracy") >= 0 && r.merged().get("accuracy") <= 1, r.toString());
     }
 
+    /**
+     * Where torch and transformers are named by ROSARIUM_TORCH_PYTHON, the merged directory also
+     * loads there to our logits and chat template (tools/golden/check_llama_export.py); CI has none.
+     */
+    private void checkInTransformersWhereAvailable(Path out, float[] ours, String chat) throws Exception {
+        String python = System.getenv("ROSARIUM_TORCH_PYTHON");
+        if (python == null || python.isBlank()) {
+            return;
+        }
+        Path expected = out.resolve("expected.safetensors");
+        Files.write(expected, new SafetensorsWriter().metadata("chat", chat)
+                .add("ids", be.fromInts(IDS, DType.I32, 1, IDS.length), DType.I32)
+                .add("logits", be.fromFloats(ours, DType.F32, 1, IDS.length, ours.length / IDS.length), DType.F32)
+                .toBytes());
+        Path script = Path.of("..", "tools", "golden", "check_llama_export.py").toAbsolutePath().normalize();
+        Process p = new ProcessBuilder(python, script.toString(), out.resolve("merged").toString(), expected.toString())
+                .redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), log);
+        log.lines().filter(l -> l.startsWith("transformers") || l.startsWith("chat")).forEach(System.out::println);
+    }
+
+    private static final int[] IDS = {1, 504, 3458, 314, 216, 1345, 30};
+
     private float[] logits(CausalLm lm) {
         try (Tape t = Tape.inference(be)) {
-            int[] ids = {1, 504, 3458, 314, 216, 1345, 30};
-            return lm.model().logits(t, be.fromInts(ids, DType.I32, 1, ids.length), null, null, null).value().toFloats();
+            return lm.model().logits(t, be.fromInts(IDS, DType.I32, 1, IDS.length), null, null, null).value().toFloats();
         }
     }
 }
