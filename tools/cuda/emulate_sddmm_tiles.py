@@ -5,7 +5,7 @@ groups) and the partial sums. Mirror any change
 to the kernel here. Prints the relative error against a float64 reference (fp32 rounding: ~3e-8).
 
 Usage: emulate_sddmm_tiles.py N M T DENSITY SLAB_ROWS PANEL_COLS
-  e.g. 1040 1200 100 0.01 1024 784 (partial slab, panel and token block)
+  e.g. 1040 1200 100 0.01 1024 512 (partial slab, panel and token block)
 """
 import sys
 
@@ -14,6 +14,9 @@ rng = np.random.default_rng(1)
 n, m, T, d = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 R, C = int(sys.argv[5]), int(sys.argv[6])
 BLOCK = 512; WARPS = BLOCK // 32; ROUNDS = 2
+# what CudaBackend.sddmmTiles admits: feature counts and tiles in multiples of 16, a panel staged in one pass
+assert n % 16 == 0 and m % 16 == 0 and R % 16 == 0 and C % 16 == 0, "multiples of 16"
+assert 16 <= R <= 1024 and 16 <= C <= ROUNDS * WARPS * 16, "slab of 16..1024 rows, panel of 16..512 columns"
 def bf16(a):  # round to bf16 bits (RNE)
     b = a.astype(np.float32).view(np.uint32)
     b = b + 0x7fff + ((b >> 16) & 1)

@@ -440,7 +440,13 @@ public final class CudaBackend implements Backend {
     @Override
     public void release(Tensor t) {
         CudaStorage s = (CudaStorage) t.storage();
-        s.released = true;
+        if (!plans.isEmpty()) {
+            DevicePlan plan = plans.remove(s);
+            if (plan != null) {
+                plan.entries().close();
+                plan.offsets().close();
+            }
+        }
         if (sideReleases != null) {
             sideReleases.add(s);
         } else if (s.ready != null || s.sideReads != null) {
@@ -988,7 +994,8 @@ public final class CudaBackend implements Backend {
         int m = b.dim(1);
         checkCsr(rowOffs, colIdx, colIdx.numel(), n);
         double density = colIdx.numel() / ((double) n * m);
-        if (SDDMM_TILES && tiledSddmm(a, b) && density <= SDDMM_TILES_MAX) {
+        if (SDDMM_TILES && tiledSddmm(a, b) && density <= SDDMM_TILES_MAX
+                && sddmmTile(n, m, dev.sharedPerBlockOptin) != null) {
             return sddmmTiles(rowOffs, colIdx, a, b);
         }
         if (rowGroupSddmm(a, b) && density <= SDDMM_ROW_GROUP_MAX && density * m >= SDDMM_ROW_GROUP_MIN_PER_ROW
@@ -1052,10 +1059,21 @@ public final class CudaBackend implements Backend {
      * (196 KB of shared memory), so each staged column of X serves about {@code 1024 d} non-zeros.
      */
     public Tensor sddmmTiles(Tensor rowOffs, Tensor colIdx, Tensor a, Tensor b) {
-        int rows = ceil16(Math.min(a.dim(1), SDDMM_SLAB_ROWS));
-        int cols = Math.min(ceil16(b.dim(1)),
-                Math.min(SDDMM_MAX_PANEL, (int) (dev.sharedPerBlockOptin / SDDMM_STAGED_ROW_BYTES) - rows) & ~15);
-        return sddmmTiles(rowOffs, colIdx, a, b, rows, cols);
+        int[] tile = sddmmTile(a.dim(1), b.dim(1), dev.sharedPerBlockOptin);
+        return sddmmTiles(rowOffs, colIdx, a, b, tile[0], tile[1]);
+    }
+
+    /**
+     * The slab and panel of an {@code n x m} mask: up to 1024 rows and 512 columns within the
+     * device's shared memory per block (on a 99 KB device the slab gives way to a panel of at least
+     * 128 columns); null where not even 16 x 16 fits.
+     */
+    static int[] sddmmTile(int n, int m, long sharedPerBlock) {
+        int budget = (int) (sharedPerBlock / SDDMM_STAGED_ROW_BYTES) & ~15;
+        int cols = Math.min(ceil16(m), Math.min(SDDMM_MAX_PANEL, Math.max(128, (budget / 4) & ~15)));
+        int rows = Math.min(ceil16(n), Math.min(SDDMM_SLAB_ROWS, budget - cols));
+        cols = Math.min(ceil16(m), Math.min(SDDMM_MAX_PANEL, budget - rows));
+        return rows >= 16 && cols >= 16 ? new int[] {rows, cols} : null;
     }
 
     /** {@link #sddmmTiles(Tensor, Tensor, Tensor, Tensor)} with the slab and panel sizes given (multiples of 16). */
@@ -1063,9 +1081,13 @@ public final class CudaBackend implements Backend {
         int t = a.dim(0);
         int n = a.dim(1);
         int m = b.dim(1);
+        checkCsr(rowOffs, colIdx, colIdx.numel(), n);
+        if (b.dim(0) != t) {
+            throw new IllegalArgumentException("sddmm: dO " + a + " and X " + b + " have different token counts");
+        }
         long shared = (long) (slabRows + panelCols) * SDDMM_STAGED_ROW_BYTES;
-        if (!tiledSddmm(a, b) || slabRows % 16 != 0 || panelCols % 16 != 0 || panelCols > SDDMM_MAX_PANEL
-                || shared > dev.sharedPerBlockOptin) {
+        if (!tiledSddmm(a, b) || slabRows < 16 || panelCols < 16 || slabRows % 16 != 0 || panelCols % 16 != 0
+                || slabRows > SDDMM_SLAB_ROWS || panelCols > SDDMM_MAX_PANEL || shared > dev.sharedPerBlockOptin) {
             throw new IllegalArgumentException("sddmm tiles: " + a + ", " + b + " with slabs of " + slabRows
                     + " and panels of " + panelCols + " (" + shared + " bytes of shared memory)");
         }
@@ -1116,7 +1138,10 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    /** Plans by the buffer of the mask's column indices, which RoSA keeps for as long as the mask holds. */
+    /**
+     * Plans by the buffer of the mask's column indices, which RoSA keeps for as long as the mask
+     * holds; a plan is freed with that buffer ({@link #release}).
+     */
     private final java.util.IdentityHashMap<CudaStorage, DevicePlan> plans = new java.util.IdentityHashMap<>();
 
     private DevicePlan plan(Tensor rowOffs, Tensor colIdx, int n, int m, int slabRows, int panelCols) {
@@ -1125,14 +1150,11 @@ public final class CudaBackend implements Backend {
         if (plan != null && plan.fits(n, m, slabRows, panelCols)) {
             return plan;
         }
-        plans.entrySet().removeIf(e -> {
-            boolean stale = e.getKey().released || e.getKey() == key;
-            if (stale) {
-                e.getValue().entries().close();
-                e.getValue().offsets().close();
-            }
-            return stale;
-        });
+        DevicePlan old = plans.remove(key);
+        if (old != null) {
+            old.entries().close();
+            old.offsets().close();
+        }
         SddmmPlan shape = SddmmPlan.of(toInts(rowOffs), toInts(colIdx), n, m, slabRows, panelCols);
         plan = new DevicePlan(n, m, slabRows, panelCols, shape.slabs(), shape.panels(),
                 fromInts(shape.entries(), DType.I32, shape.entries().length),

@@ -13,8 +13,6 @@ final class CudaStorage {
     private final long bytes;
     CUevent_st ready;
     CUevent_st sideReads;
-    /** Set when the tensor owning the buffer is released; memos keyed by a buffer drop it then. */
-    boolean released;
 
     CudaStorage(long address, long bytes) {
         this.address = address;

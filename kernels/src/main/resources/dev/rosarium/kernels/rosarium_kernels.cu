@@ -847,7 +847,8 @@ extern "C" __global__ void k_sddmm_rows8(const int* ro, const int* ci, const uns
 // A 16-byte shared-memory load by shared-window address.
 __device__ __forceinline__ uint4 lds128(unsigned address) {
     uint4 v;
-    asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];" : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "r"(address));
+    asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];" : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "r"(address)
+                 : "memory");
     return v;
 }
 

@@ -8,6 +8,8 @@ import dev.rosarium.activities.trial.TrainProgress;
 import dev.rosarium.activities.trial.TrialActivities;
 import dev.rosarium.activities.trial.TrialConfig;
 import dev.rosarium.activities.trial.TrialTracking;
+import dev.rosarium.core.tasks.Task;
+import dev.rosarium.core.tasks.Tasks;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
@@ -95,7 +97,9 @@ public final class TrialWorkflowImpl implements TrialWorkflow {
             stage = "merge";
             MergedRef merged = steps.merge(t, data, masks, p);
             stage = "evaluate";
-            EvalResult eval = steps.evaluate(t, data, merged);
+            // scoring by generation can take hours on a CPU: it heartbeats like training does
+            boolean generative = Tasks.byName(t.fineTune().task()) instanceof Task.Generation;
+            EvalResult eval = (generative ? training : steps).evaluate(t, data, merged);
             metrics = eval.metrics();
             stage = "finished";
             tracking.trialEnded(t, "finished");

@@ -69,10 +69,10 @@ public final class TrialActivitiesImpl implements TrialActivities {
 
     @Override
     public MaskRef warmUp(TrialConfig t, PreparedRef data) {
-        List<TokenizedExample> train = split(data, "train");
+        List<TokenizedExample> train = trainRows(t, data);
         FineTuneConfig c = t.fineTune();
         long total = FineTuneRun.totalSteps(c, train.size());
-        String hash = Hashes.sha256("masks|" + c + "|" + total + "|" + data.contentHash());
+        String hash = Hashes.sha256("masks|" + c.cacheKey() + "|" + total + "|" + data.contentHash());
         Path file = workspace.masks().resolve(hash + ".safetensors");
         if (Files.isRegularFile(file)) {
             trackers.of(t.experiment()).logArtifact(t.trialId(), file, "masks");
@@ -103,7 +103,7 @@ public final class TrialActivitiesImpl implements TrialActivities {
 
     @Override
     public TrainProgress train(TrialConfig t, PreparedRef data, MaskRef masks, int rung) {
-        List<TokenizedExample> train = split(data, "train");
+        List<TokenizedExample> train = trainRows(t, data);
         long total = FineTuneRun.totalSteps(t.fineTune(), train.size());
         long until = total * (rung + 1) / t.rungs();
         Path dir = workspace.trial(t, data);
@@ -140,7 +140,7 @@ public final class TrialActivitiesImpl implements TrialActivities {
                 TrainHeartbeat done = new TrainHeartbeat(until, total, checkpoint);
                 ctx.heartbeat(done);
                 Map<String, Double> metrics = run instanceof CausalLmRun lm
-                        ? lm.evaluate(heldOut(t), n -> ctx.heartbeat(done))
+                        ? lm.evaluate(heldOut(t), () -> ctx.heartbeat(done))
                         : ((ClassifierRun) run).evaluate(split(data, "eval"));
                 Map<String, Double> logged = new LinkedHashMap<>();
                 metrics.forEach((k, v) -> logged.put("eval_" + k, v));
@@ -222,7 +222,7 @@ public final class TrialActivitiesImpl implements TrialActivities {
                 if (Tasks.byName(c.task()) instanceof Task.Generation task) {
                     ActivityExecutionContext ctx = Activity.getExecutionContext();
                     try (CausalLmRun run = CausalLmRun.open(backend, model, plain, task, 1)) {
-                        GenerationEval.Result r = run.generate(heldOut(t), n -> ctx.heartbeat(n));
+                        GenerationEval.Result r = run.generate(heldOut(t), () -> ctx.heartbeat(null));
                         for (int i = 0; i < r.scored().size(); i++) {
                             JsonObject line = new JsonObject();
                             line.addProperty("index", i);
@@ -263,6 +263,13 @@ public final class TrialActivitiesImpl implements TrialActivities {
         Path model = workspace.models().resolve(c.model());
         return Tasks.byName(c.task()) instanceof Task.Generation task ? CausalLmRun.open(backend, model, c, task, total)
                 : ClassifierRun.open(backend, model, c, ClassificationRecipe.classification(c), total);
+    }
+
+    /** The prepared training rows, less a generative task's rows that keep no target (as {@code rosarium train}). */
+    private static List<TokenizedExample> trainRows(TrialConfig t, PreparedRef data) {
+        List<TokenizedExample> rows = split(data, "train");
+        return Tasks.byName(t.fineTune().task()) instanceof Task.Generation
+                ? GenerationRecipe.trainable(rows, t.fineTune()) : rows;
     }
 
     /**

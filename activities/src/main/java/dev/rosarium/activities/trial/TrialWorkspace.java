@@ -20,6 +20,6 @@ public record TrialWorkspace(Path root, Path dataRoot, ModelCache models) {
 
     /** A trial's directory, named by its configuration and its data. */
     public Path trial(TrialConfig t, PreparedRef data) {
-        return root.resolve("trials").resolve(Hashes.sha256(t.fineTune() + "|" + data.contentHash()));
+        return root.resolve("trials").resolve(Hashes.sha256(t.fineTune().cacheKey() + "|" + data.contentHash()));
     }
 }

@@ -24,6 +24,16 @@ public final class ChatTemplate {
         this.defaultSystem = defaultSystem;
     }
 
+    /** Whether {@link #parse} takes {@code template}. */
+    public static boolean supports(String template) {
+        try {
+            parse(template);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     public static ChatTemplate parse(String template) {
         if (template == null || !template.contains("<|im_start|>")) {
             throw new IllegalArgumentException("only ChatML chat templates are supported; this model's template is "

@@ -24,6 +24,11 @@ public final class Generator {
 
     /** Continuations of each prompt (decoded, stop token excluded). */
     public List<String> generate(List<String> prompts, GenerationConfig cfg) {
+        return generate(prompts, cfg, () -> { });
+    }
+
+    /** As {@link #generate(List, GenerationConfig)}, calling {@code onStep} after every forward pass (a liveness tick). */
+    public List<String> generate(List<String> prompts, GenerationConfig cfg, Runnable onStep) {
         Backend be = lm.model().weights().backend();
         int b = prompts.size();
         List<long[]> encoded = new ArrayList<>();
@@ -58,6 +63,7 @@ public final class Generator {
             Tensor logits = lm.model().step(be.fromInts(ids, DType.I32, b, longest),
                     be.fromInts(positions, DType.I32, b, longest), valid, cache);
             for (int step = 0; step < cfg.maxNewTokens(); step++) {
+                onStep.run();
                 float[] l = logits.toFloats();
                 logits.close();
                 int vocab = l.length / b;

@@ -1,5 +1,6 @@
 package dev.rosarium.core.models;
 
+import dev.rosarium.core.generate.ChatTemplate;
 import dev.rosarium.core.gguf.GgufFile;
 import dev.rosarium.core.io.AtomicFiles;
 import dev.rosarium.core.tokenize.GgufTokenizerJson;
@@ -12,9 +13,9 @@ import java.nio.file.Path;
 /**
  * The tokenizer a model carries and its chat template, found without loading weights: a Hugging
  * Face directory's {@code tokenizer.json} and the {@code chat_template} string of its
- * {@code tokenizer_config.json}, if any, or for GGUF the embedded tokenizer rebuilt as a
- * {@code <file>.tokenizer.json} beside it on first use, with the embedded template. A template is
- * only parsed where it is used ({@code ChatTemplate}, which takes ChatML).
+ * {@code tokenizer_config.json} where {@code ChatTemplate} (ChatML) can follow it (other templates
+ * are left out, so such a model's prompts are used as written), or for GGUF the embedded tokenizer
+ * rebuilt as a {@code <file>.tokenizer.json} beside it on first use, with the embedded template.
  *
  * @param chatTemplate the template text, or null when the model has none
  */
@@ -31,7 +32,8 @@ public record ModelTokenizer(Path tokenizerJson, String chatTemplate) {
         if (!Files.isRegularFile(json)) {
             throw new IOException(model + " has no tokenizer.json and is not a GGUF model");
         }
-        return new ModelTokenizer(json, chatTemplate(model.resolve(TOKENIZER_CONFIG)));
+        String template = chatTemplate(model.resolve(TOKENIZER_CONFIG));
+        return new ModelTokenizer(json, template != null && ChatTemplate.supports(template) ? template : null);
     }
 
     /** The Hugging Face file that holds a model's chat template. */

@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntConsumer;
 
 /**
  * One causal LM set up to fine-tune on a generative task, as the RoSA authors' supervised runs do:
@@ -85,16 +84,17 @@ public final class CausalLmRun extends FineTuneRun<CausalLmRun.Batch> {
 
     /**
      * The task's metric ({@code accuracy}: the fraction of answers the task counts correct) of greedy
-     * generations of at most {@code maxLength} new tokens, {@code batchSize} prompts at a time.
+     * generations of at most {@code maxLength} new tokens, {@code batchSize} prompts at a time;
+     * {@code onStep} runs after every forward pass (a heartbeat).
      */
-    public Map<String, Double> evaluate(List<GenerationExample> rows, IntConsumer progress) {
-        return Map.of("accuracy", generate(rows, progress).accuracy());
+    public Map<String, Double> evaluate(List<GenerationExample> rows, Runnable onStep) {
+        return Map.of("accuracy", generate(rows, onStep).accuracy());
     }
 
-    /** The generations {@link #evaluate} scores, each with the task's verdict; progress gets the count done. */
-    public GenerationEval.Result generate(List<GenerationExample> rows, IntConsumer progress) {
+    /** The generations {@link #evaluate} scores, each with the task's verdict. */
+    public GenerationEval.Result generate(List<GenerationExample> rows, Runnable onStep) {
         return GenerationEval.run(lm, task, rows, GenerationConfig.greedy(cfg.maxLength()), lm.chatTemplate() != null,
-                cfg.batchSize(), progress);
+                cfg.batchSize(), done -> { }, onStep);
     }
 
     /** Task type CAUSAL_LM, no modules_to_save. */

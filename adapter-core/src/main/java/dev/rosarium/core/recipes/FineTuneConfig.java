@@ -31,6 +31,24 @@ public record FineTuneConfig(String model, String task, int trainRows, int evalR
                 : dev.rosarium.core.model.ModelPackage.ALL_MINILM_L6_V2.id();
     }
 
+    /**
+     * The tokens an example keeps unless told: 64 for a classification task (SST-2 and MRPC fit), and
+     * the RoSA authors' max_seq_len of 512 for a generative one, whose prompts alone often pass 64
+     * (a GSM8k prompt in a chat template has a median of ~64 tokens, its answer ~100 more).
+     */
+    public static int defaultMaxLength(String task) {
+        return dev.rosarium.core.tasks.Tasks.byName(task) instanceof dev.rosarium.core.tasks.Task.Generation ? 512 : 64;
+    }
+
+    /**
+     * The text that content-addressed outputs (masks, trial directories) are keyed on: the record's
+     * text under the name it had when those keys were first written, so work cached before the
+     * rename to FineTuneConfig is still found.
+     */
+    public String cacheKey() {
+        return "ClassificationConfig" + toString().substring(getClass().getSimpleName().length());
+    }
+
     /** The embedded defaults: MiniLM on 2,000 SST-2 rows, full fine-tuning, 3 epochs. */
     public static FineTuneConfig defaults() {
         return new FineTuneConfig("all-minilm-l6-v2", "sst2", 2000, -1, 32, 64, 5e-5, 0.01, 3, 0.06, 1.0, 42,

@@ -27,8 +27,13 @@ public final class GenerationEval {
     private GenerationEval() {
     }
 
+    /**
+     * Scores {@code examples}; {@code progress} gets the count scored after each batch, {@code onStep}
+     * runs after every forward pass (for a heartbeat finer than a batch).
+     */
     public static Result run(CausalLm lm, Task.Generation task, List<GenerationExample> examples,
-                             GenerationConfig cfg, boolean useChatTemplate, int batchSize, IntConsumer progress) {
+                             GenerationConfig cfg, boolean useChatTemplate, int batchSize, IntConsumer progress,
+                             Runnable onStep) {
         ChatTemplate chat = useChatTemplate ? ChatTemplate.parse(lm.chatTemplate()) : null;
         Generator gen = new Generator(lm);
         List<Scored> scored = new ArrayList<>();
@@ -39,7 +44,7 @@ public final class GenerationEval {
             List<GenerationExample> part = examples.subList(from, Math.min(examples.size(), from + batchSize));
             List<String> prompts = part.stream().map(e -> chat == null ? e.prompt()
                     : chat.render(List.of(new ChatTemplate.Message("user", e.prompt().strip())), true)).toList();
-            List<String> outs = gen.generate(prompts, cfg);
+            List<String> outs = gen.generate(prompts, cfg, onStep);
             for (int i = 0; i < part.size(); i++) {
                 boolean ok = task.correct(outs.get(i), part.get(i));
                 right += ok ? 1 : 0;

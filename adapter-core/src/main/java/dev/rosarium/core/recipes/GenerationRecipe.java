@@ -48,7 +48,7 @@ public record GenerationRecipe(Backend backend, Path dataRoot, ModelCache models
         }
         try (CausalLmRun run = CausalLmRun.open(backend, model, cfg, task,
                 FineTuneRun.totalSteps(cfg, train.size()))) {
-            return run.trainAndScore(run.shuffled(train), () -> run.evaluate(eval, done -> { }), exportDir, progress);
+            return run.trainAndScore(run.shuffled(train), () -> run.evaluate(eval, () -> { }), exportDir, progress);
         }
     }
 
@@ -56,7 +56,7 @@ public record GenerationRecipe(Backend backend, Path dataRoot, ModelCache models
      * The rows that keep some target within {@code maxLength}: a row whose prompt fills it has nothing
      * to train on. Refuses a run where no row is left, naming the setting to raise.
      */
-    static List<TokenizedExample> trainable(List<TokenizedExample> rows, FineTuneConfig cfg) {
+    public static List<TokenizedExample> trainable(List<TokenizedExample> rows, FineTuneConfig cfg) {
         List<TokenizedExample> kept = rows.stream().filter(r -> r.targetIds().length > 0).toList();
         if (kept.isEmpty()) {
             throw new IllegalArgumentException(cfg.task() + ": the prompt of every one of the " + rows.size()

@@ -86,7 +86,8 @@ public final class GenerateCommand implements Callable<Integer> {
             List<GenerationExample> ex = gt.read(data != null ? data : DataFiles.defaultRoot(), Split.EVAL);
             ex = ex.subList(0, Math.min(limit, ex.size()));
             ProgressBar bar = new ProgressBar(System.err, "generate", ex.size());
-            GenerationEval.Result r = GenerationEval.run(lm, gt, ex, cfg, !raw, batchSize, n -> bar.update(n, ""));
+            GenerationEval.Result r = GenerationEval.run(lm, gt, ex, cfg, !raw, batchSize, n -> bar.update(n, ""),
+                    () -> { });
             for (int i = 0; i < Math.min(show, r.scored().size()); i++) {
                 GenerationEval.Scored s = r.scored().get(i);
                 System.out.printf(Locale.ROOT, "--- example %d (%s; reference %s)%nQ: %s%nA: %s%n", i + 1,

@@ -56,8 +56,9 @@ public final class TrainCommand implements Callable<Integer> {
     int batchSize = D.batchSize();
 
     @Option(names = "--max-length", description = "Tokens per example after truncation; for a generative task prompt "
-            + "plus answer, and the most tokens generated when scoring (default: ${DEFAULT-VALUE}).")
-    int maxLength = D.maxLength();
+            + "plus answer, and the most tokens generated when scoring (default: 64 for a classification task, 512 for "
+            + "a generative one).")
+    Integer maxLength;
 
     @Option(names = "--lr", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
     double lr = D.lr();
@@ -122,7 +123,8 @@ public final class TrainCommand implements Callable<Integer> {
                 "mean_squared", resampleEvery, "random", tau, -1, -1, false, densityPattern);
         boolean generative = Tasks.byName(task) instanceof Task.Generation;
         String modelId = model != null ? model : FineTuneConfig.defaultModel(task);
-        FineTuneConfig cfg = new FineTuneConfig(modelId, task, trainRows, evalRows, batchSize, maxLength, lr,
+        FineTuneConfig cfg = new FineTuneConfig(modelId, task, trainRows, evalRows, batchSize,
+                maxLength != null ? maxLength : FineTuneConfig.defaultMaxLength(task), lr,
                 weightDecay, epochs, warmupRatio, maxGradNorm, seed, spec);
         Path dataRoot = data != null ? data : DataFiles.defaultRoot();
         System.err.println("rosarium train: " + cfg);

@@ -64,11 +64,23 @@ class SpecFileTest {
             "resources: {gpus: 2}|field resources.gpus: unknown field",
             "data: [1, 2]|field data: expected a mapping",
             "training: {epochs: 0}|field training: batchSize and epochs must be >= 1",
+            "task: mnli|field task: unknown task 'mnli'",
     })
     void badSpecsNameTheFileAndTheField(String yaml, String expected) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SpecFile.parse(yaml, "bad.yaml"));
         assertTrue(e.getMessage().startsWith("bad.yaml: "), e.getMessage());
         assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    @Test
+    void aGenerativeTaskGetsACausalLmAndRoomForItsAnswers() {
+        SweepSpec s = SpecFile.parse("task: gsm8k\n", "gsm.yaml");
+        assertEquals("smollm2-135m-instruct-q4_1", TrialSettings.toConfig(s.base()).model());
+        assertEquals(512, TrialSettings.toConfig(s.base()).maxLength());
+        SweepSpec named = SpecFile.parse("task: gsm8k\nmodel: other\ndata: {max_length: 256}\n", "gsm.yaml");
+        assertEquals("other", TrialSettings.toConfig(named.base()).model());
+        assertEquals(256, TrialSettings.toConfig(named.base()).maxLength());
+        assertEquals(64, TrialSettings.toConfig(SpecFile.parse("task: sst2\n", "s.yaml").base()).maxLength());
     }
 
     @Test

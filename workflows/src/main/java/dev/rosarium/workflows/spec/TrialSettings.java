@@ -95,7 +95,7 @@ public final class TrialSettings {
             throw new SpecException("task", e.getMessage());
         }
         Map<String, String> all = describe(new FineTuneConfig(model, task, d.trainRows(), d.evalRows(),
-                d.batchSize(), d.maxLength(), d.lr(), d.weightDecay(), d.epochs(), d.warmupRatio(), d.maxGradNorm(),
+                d.batchSize(), FineTuneConfig.defaultMaxLength(task), d.lr(), d.weightDecay(), d.epochs(), d.warmupRatio(), d.maxGradNorm(),
                 d.seed(), MethodSpec.defaults(method)));
         all.putAll(values);
         Map<String, Object> v = new LinkedHashMap<>();

@@ -34,13 +34,14 @@ public record CausalLm(LlamaForCausalLM model, HfTokenizer tokenizer, List<Integ
                         tok.chatTemplate());
             }
         }
+        String chatTemplate = ModelTokenizer.locate(path).chatTemplate();
         try (HfModelDirectory dir = HfModelDirectory.open(path)) {
             LlamaConfig cfg = LlamaConfig.fromJson(dir.config(), path.resolve("config.json"));
             LlamaForCausalLM model = new LlamaForCausalLM(cfg, new Weights(dir::load, backend, dtype, trainable));
             int eos = dir.config().has("eos_token_id") && dir.config().get("eos_token_id").isJsonPrimitive()
                     ? dir.config().get("eos_token_id").getAsInt() : 2;
             return new CausalLm(model, HfTokenizer.open(dir.tokenizerFile(), maxLength, eos), List.of(eos),
-                    ModelTokenizer.locate(path).chatTemplate());
+                    chatTemplate);
         }
     }
 
