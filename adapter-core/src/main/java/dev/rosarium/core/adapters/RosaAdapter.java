@@ -99,6 +99,12 @@ public final class RosaAdapter implements LinearAdapter {
         }
         checkNoSparseReaders("change the mask");
         Backend be = base.backend();
+        // the previous support's index buffers are this adapter's alone (a GPU backend frees what it
+        // derived from them, such as an SDDMM plan, with them)
+        if (rowOffs != null) {
+            rowOffs.close();
+            colIdx.close();
+        }
         this.mask = m;
         this.rowOffs = m.rowOffsTensor(be);
         this.colIdx = m.colIdxTensor(be);
