@@ -83,6 +83,21 @@ class SpecFileTest {
         assertEquals(64, TrialSettings.toConfig(SpecFile.parse("task: sst2\n", "s.yaml").base()).maxLength());
     }
 
+    /** Every YAML example in docs/spec.md reads as a spec, so the documentation stays true. */
+    @Test
+    void theDocumentedSpecsRead() throws Exception {
+        String doc = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "spec.md"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("```yaml\n(.*?)```", java.util.regex.Pattern.DOTALL)
+                .matcher(doc);
+        int read = 0;
+        while (m.find()) {
+            SweepSpec s = SpecFile.parse(m.group(1), "docs/spec.md example " + (read + 1));
+            assertTrue(TrialSettings.toConfig(s.base()).maxLength() > 0);
+            read++;
+        }
+        assertEquals(2, read, "the reference spec and the generative sweep");
+    }
+
     @Test
     void invalidYamlNamesTheFile() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
