@@ -9,7 +9,8 @@
 #             tiled SDDMM kernel) and
 #             PyTorch + peft (LoRA) side by side on that model shape
 #   7b-ckpt   ours and peft, LoRA on the 7B shape at 8 x 512 with activation checkpointing per block
-#   profile   per-call device time of one 1.1B LoRA and RoSA step (serialized; not a throughput number)
+#   profile   per-call device time of one 1.1B LoRA and RoSA step, and RoSA with the tiled SDDMM
+#             (serialized; not a throughput number)
 # Usage: gpu-bench.sh JARS JAVA OUTDIR STAGE...
 set -uo pipefail
 jars=$1; java=$2; out=$3; shift 3
@@ -37,7 +38,9 @@ for stage in "$@"; do
     7b-ckpt) bench train 7b 8 512 lora ckpt; python3 "$scripts/lora_train_torch.py" 7b 8 512 ckpt | tee -a "$out/bench.jsonl" ;;
     profile) for m in lora rosa; do
         run -Drosarium.cuda.profile=true dev.rosarium.bench.CudaTrainBench train 1b 8 512 $m | tee -a "$out/profile.md"
-      done ;;
+      done
+      run -Drosarium.cuda.profile=true -Drosarium.cuda.sddmmTiles=true dev.rosarium.bench.CudaTrainBench train 1b 8 512 \
+        rosa | tee -a "$out/profile.md" ;;
     *) echo "unknown stage $stage" >&2; exit 2 ;;
   esac
 done
