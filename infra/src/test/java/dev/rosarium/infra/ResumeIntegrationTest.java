@@ -134,11 +134,18 @@ class ResumeIntegrationTest {
         if (!Files.isDirectory(trials)) {
             return -1;
         }
-        try (Stream<Path> files = Files.walk(trials)) {
-            return files.filter(p -> p.getFileName().toString().matches("step-\\d{8}")
-                            && p.getParent().getFileName().toString().equals("checkpoints"))
-                    .mapToLong(CheckpointStore::stepOf).max().orElse(-1);
+        // names only: a checkpoint being written is a temporary directory renamed into place, which a
+        // recursive walk could find and then lose
+        long newest = -1;
+        try (Stream<Path> dirs = Files.list(trials)) {
+            for (Path checkpoints : dirs.map(d -> d.resolve("checkpoints")).filter(Files::isDirectory).toList()) {
+                try (Stream<Path> steps = Files.list(checkpoints)) {
+                    newest = Math.max(newest, steps.filter(p -> p.getFileName().toString().matches("step-\\d{8}"))
+                            .mapToLong(CheckpointStore::stepOf).max().orElse(-1));
+                }
+            }
         }
+        return newest;
     }
 
     static TrainProgress onlyRung(Path work) throws Exception {
