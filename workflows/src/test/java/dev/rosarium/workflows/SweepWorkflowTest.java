@@ -138,7 +138,8 @@ class SweepWorkflowTest {
             assertTrue(Files.isRegularFile(trial.resolve("model/tokenizer_config.json")), "the chat template travels");
             List<String> lines = Files.readAllLines(trial.resolve("eval/predictions.jsonl"));
             assertEquals(2, lines.size());
-            assertTrue(lines.get(0).contains("\"generated\"") && lines.get(0).contains("\"correct\""), lines.get(0));
+            assertTrue(lines.get(0).contains("\"reference\"") && lines.get(0).contains("\"generated\"")
+                    && lines.get(0).contains("\"correct\""), lines.get(0));
         }
     }
 

@@ -225,9 +225,11 @@ public final class TrialActivitiesImpl implements TrialActivities {
                         GenerationEval.Result r = run.generate(heldOut(t), () -> ctx.heartbeat(null));
                         for (int i = 0; i < r.scored().size(); i++) {
                             JsonObject line = new JsonObject();
+                            GenerationEval.Scored g = r.scored().get(i);
                             line.addProperty("index", i);
-                            line.addProperty("generated", r.scored().get(i).generated());
-                            line.addProperty("correct", r.scored().get(i).correct());
+                            line.addProperty("reference", g.example().reference());
+                            line.addProperty("generated", g.generated());
+                            line.addProperty("correct", g.correct());
                             lines.append(line).append('\n');
                         }
                         metrics = Map.of("accuracy", r.accuracy());
