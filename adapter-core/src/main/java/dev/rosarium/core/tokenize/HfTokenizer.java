@@ -31,9 +31,10 @@ public final class HfTokenizer implements AutoCloseable {
         if (!Files.isRegularFile(tokenizerJson)) {
             throw new IOException(tokenizerJson + ": tokenizer file not found");
         }
+        // DJL caps maxLength at its modelMaxLength, 512 unless given: a causal LM's prompts may be longer
         HuggingFaceTokenizer t = HuggingFaceTokenizer.newInstance(tokenizerJson, Map.of(
-                "truncation", "true", "maxLength", Integer.toString(maxLength), "padding", "false",
-                "addSpecialTokens", "true"));
+                "truncation", "true", "maxLength", Integer.toString(maxLength), "modelMaxLength",
+                Integer.toString(maxLength), "padding", "false", "addSpecialTokens", "true"));
         return new HfTokenizer(t, tokenizerJson, padId);
     }
 
