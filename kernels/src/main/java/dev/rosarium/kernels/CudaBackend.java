@@ -443,8 +443,7 @@ public final class CudaBackend implements Backend {
         if (!plans.isEmpty()) {
             DevicePlan plan = plans.remove(s);
             if (plan != null) {
-                plan.entries().close();
-                plan.offsets().close();
+                plan.close();
             }
         }
         if (sideReleases != null) {
@@ -994,9 +993,10 @@ public final class CudaBackend implements Backend {
         int m = b.dim(1);
         checkCsr(rowOffs, colIdx, colIdx.numel(), n);
         double density = colIdx.numel() / ((double) n * m);
-        if (SDDMM_TILES && tiledSddmm(a, b) && density <= SDDMM_TILES_MAX
-                && sddmmTile(n, m, dev.sharedPerBlockOptin) != null) {
-            return sddmmTiles(rowOffs, colIdx, a, b);
+        int[] tile = SDDMM_TILES && tiledSddmm(a, b) && density <= SDDMM_TILES_MAX
+                ? sddmmTile(n, m, dev.sharedPerBlockOptin) : null;
+        if (tile != null) {
+            return sddmmTiles(rowOffs, colIdx, a, b, tile[0], tile[1]);
         }
         if (rowGroupSddmm(a, b) && density <= SDDMM_ROW_GROUP_MAX && density * m >= SDDMM_ROW_GROUP_MIN_PER_ROW
                 && (n >= SDDMM_ROW_GROUP_MIN_ROWS || b.storage() == transposedSource)) {
@@ -1132,9 +1132,15 @@ public final class CudaBackend implements Backend {
 
     /** A mask's {@link SddmmPlan} on the device, with the shape it was made for. */
     private record DevicePlan(int rows, int cols, int slabRows, int panelCols, int slabs, int panels, Tensor entries,
-                              Tensor offsets) {
+                              Tensor offsets) implements AutoCloseable {
         boolean fits(int n, int m, int slabRows, int panelCols) {
             return rows == n && cols == m && this.slabRows == slabRows && this.panelCols == panelCols;
+        }
+
+        @Override
+        public void close() {
+            entries.close();
+            offsets.close();
         }
     }
 
@@ -1152,8 +1158,7 @@ public final class CudaBackend implements Backend {
         }
         DevicePlan old = plans.remove(key);
         if (old != null) {
-            old.entries().close();
-            old.offsets().close();
+            old.close();
         }
         SddmmPlan shape = SddmmPlan.of(toInts(rowOffs), toInts(colIdx), n, m, slabRows, panelCols);
         plan = new DevicePlan(n, m, slabRows, panelCols, shape.slabs(), shape.panels(),

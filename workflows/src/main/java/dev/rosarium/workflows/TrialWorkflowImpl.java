@@ -8,8 +8,6 @@ import dev.rosarium.activities.trial.TrainProgress;
 import dev.rosarium.activities.trial.TrialActivities;
 import dev.rosarium.activities.trial.TrialConfig;
 import dev.rosarium.activities.trial.TrialTracking;
-import dev.rosarium.core.tasks.Task;
-import dev.rosarium.core.tasks.Tasks;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
@@ -98,8 +96,7 @@ public final class TrialWorkflowImpl implements TrialWorkflow {
             MergedRef merged = steps.merge(t, data, masks, p);
             stage = "evaluate";
             // scoring by generation can take hours on a CPU: it heartbeats like training does
-            boolean generative = Tasks.byName(t.fineTune().task()) instanceof Task.Generation;
-            EvalResult eval = (generative ? training : steps).evaluate(t, data, merged);
+            EvalResult eval = (t.fineTune().generative() ? training : steps).evaluate(t, data, merged);
             metrics = eval.metrics();
             stage = "finished";
             tracking.trialEnded(t, "finished");

@@ -270,8 +270,7 @@ public final class TrialActivitiesImpl implements TrialActivities {
     /** The prepared training rows, less a generative task's rows that keep no target (as {@code rosarium train}). */
     private static List<TokenizedExample> trainRows(TrialConfig t, PreparedRef data) {
         List<TokenizedExample> rows = split(data, "train");
-        return Tasks.byName(t.fineTune().task()) instanceof Task.Generation
-                ? GenerationRecipe.trainable(rows, t.fineTune()) : rows;
+        return t.fineTune().generative() ? GenerationRecipe.trainable(rows, t.fineTune()) : rows;
     }
 
     /**

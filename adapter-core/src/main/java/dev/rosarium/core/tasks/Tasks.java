@@ -19,4 +19,9 @@ public final class Tasks {
         throw new IllegalArgumentException("unknown task '" + name + "'; known: "
                 + ALL.stream().map(Task::name).toList());
     }
+
+    /** Whether the task named {@code name} is generative (an unknown name is refused as by {@link #byName}). */
+    public static boolean generative(String name) {
+        return byName(name) instanceof Task.Generation;
+    }
 }

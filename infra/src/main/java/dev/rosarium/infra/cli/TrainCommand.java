@@ -7,7 +7,6 @@ import dev.rosarium.core.recipes.ClassificationRecipe;
 import dev.rosarium.core.recipes.FineTuneResult;
 import dev.rosarium.core.recipes.GenerationRecipe;
 import dev.rosarium.core.tasks.DataFiles;
-import dev.rosarium.core.tasks.Task;
 import dev.rosarium.core.tasks.Tasks;
 import dev.rosarium.core.tensor.Backend;
 import dev.rosarium.core.train.StepMetrics;
@@ -121,7 +120,7 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         MethodSpec spec = new MethodSpec(method, r, alpha, adapterDropout, targets, density, loraLr, maskWarmup, 1,
                 "mean_squared", resampleEvery, "random", tau, -1, -1, false, densityPattern);
-        boolean generative = Tasks.byName(task) instanceof Task.Generation;
+        boolean generative = Tasks.generative(task);
         String modelId = model != null ? model : FineTuneConfig.defaultModel(task);
         FineTuneConfig cfg = new FineTuneConfig(modelId, task, trainRows, evalRows, batchSize,
                 maxLength != null ? maxLength : FineTuneConfig.defaultMaxLength(task), lr,
