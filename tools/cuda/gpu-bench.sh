@@ -5,8 +5,7 @@
 #   roofline  bf16 GEMM and device-copy ceilings
 #   sddmm     the SDDMM routes vs the dense dO^T X GEMM of the same shape (1.1B and 7B layer shapes)
 #   thin      LoRA's six thin products of 1.1B layers against their byte floors
-#   1b | 7b   ours (LoRA, RoSA, RoSA with its sparse gradients kept on the main stream, RoSA with the
-#             tiled SDDMM kernel) and
+#   1b | 7b   ours (LoRA, RoSA, RoSA with the tiled SDDMM kernel) and
 #             PyTorch + peft (LoRA) side by side on that model shape
 #   7b-ckpt   ours and peft, LoRA on the 7B shape at 8 x 512 with activation checkpointing per block
 #   profile   per-call device time of one 1.1B LoRA and RoSA step, and RoSA with the tiled SDDMM
@@ -20,9 +19,7 @@ run() { LD_LIBRARY_PATH=/usr/local/cuda/lib64 "$java" -Dorg.bytedeco.javacpp.pat
   -Xmx24g -cp "$jars/*" "$@" 2> >(grep -v 'WARNING: Using incubator' >&2); }
 bench() { run dev.rosarium.bench.CudaTrainBench "$@" | tee -a "$out/bench.jsonl"; }
 rosa() { bench train "$@" rosa
-  for flag in -Drosarium.cuda.sideStream=false -Drosarium.cuda.sddmmTiles=true; do
-    run "$flag" dev.rosarium.bench.CudaTrainBench train "$@" rosa | tee -a "$out/bench.jsonl"
-  done; }
+  run -Drosarium.cuda.sddmmTiles=true dev.rosarium.bench.CudaTrainBench train "$@" rosa | tee -a "$out/bench.jsonl"; }
 nvidia-smi --query-gpu=name,memory.total,clocks.max.sm --format=csv,noheader
 for stage in "$@"; do
   case $stage in
