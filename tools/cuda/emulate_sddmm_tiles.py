@@ -1,4 +1,4 @@
-"""Emulates k_sddmm_tiles and k_sum_parts lane by lane (NumPy over the 32 lanes of a warp, warps in
+"""Emulates k_sddmm_tiles and k_sum_plan_parts lane by lane (NumPy over the 32 lanes of a warp, warps in
 turn) to check the kernel's index arithmetic off the GPU: the plan's order (as SddmmPlan.of), the
 swizzled transposing staging, the lanes' loads (asserting every quarter-warp hits 8 distinct bank
 groups) and the partial sums. Mirror any change
@@ -90,7 +90,7 @@ def stage_store(regs, count, dst):
 def words_f(w):  # uint32 pairs -> (lo, hi) float32
     return (w << 16).view(np.float32), (w & 0xffff0000).view(np.float32)
 tokenBlocks = (T + 63) // 64
-partials = np.full((tokenBlocks, nnz), np.nan, np.float32)
+partials = np.full((tokenBlocks, len(entries)), np.nan, np.float32)  # plan order
 for slab in range(slabs):
     for tb in range(tokenBlocks):
         i0, t0 = slab * R, tb * 64
@@ -107,29 +107,38 @@ for slab in range(slabs):
             e1 = offsets[slab * panels + p + 1]
             lane = np.arange(32); q = lane & 7
             idle = np.stack([np.full(32, -1), (q << 16) | q], 1)
+            W = WARPS * 32
+            def fetch(at):
+                return np.where((at < e1)[:, None], entries[np.minimum(at, len(entries) - 1)], idle)
+            def staged_dot(cur):
+                row, col = cur[:, 1] >> 16, cur[:, 1] & 0xffff
+                s0 = np.zeros(32, np.float32); s1 = np.zeros(32, np.float32)
+                for c in range(8):
+                    ai, bi = row * 8 + (c ^ (row & 7)), col * 8 + (c ^ (col & 7))   # uint4 indices
+                    for phase in range(4):                          # quarter-warps: 8 distinct bank groups
+                        sl = slice(8 * phase, 8 * phase + 8)
+                        assert len(set((ai[sl] & 7).tolist())) == 8 and len(set((bi[sl] & 7).tolist())) == 8, "bank conflict"
+                    U = np.stack([smem_rows[ai * 4 + w] for w in range(4)], 1)
+                    V = np.stack([smem_cols[bi * 4 + w] for w in range(4)], 1)
+                    ulo, uhi = words_f(U); vlo, vhi = words_f(V)
+                    for w in range(4):
+                        s0 = (ulo[:, w] * vlo[:, w] + s0).astype(np.float32)
+                        s1 = (uhi[:, w] * vhi[:, w] + s1).astype(np.float32)
+                return s0 + s1
             for warp in range(WARPS):
                 e = offsets[slab * panels + p] + warp * 32 + lane
-                ent = np.where((e < e1)[:, None], entries[np.minimum(e, len(entries) - 1)], idle)
-                while e[0] < e1:
-                    cur = ent.copy(); en = e + WARPS * 32
-                    ent = np.where((en < e1)[:, None], entries[np.minimum(en, len(entries) - 1)], idle)
-                    row, col = cur[:, 1] >> 16, cur[:, 1] & 0xffff
-                    s0 = np.zeros(32, np.float32); s1 = np.zeros(32, np.float32)
-                    for c in range(8):
-                        ai, bi = row * 8 + (c ^ (row & 7)), col * 8 + (c ^ (col & 7))   # uint4 indices
-                        for phase in range(4):                          # quarter-warps: 8 distinct bank groups
-                            sl = slice(8 * phase, 8 * phase + 8)
-                            assert len(set((ai[sl] & 7).tolist())) == 8 and len(set((bi[sl] & 7).tolist())) == 8, "bank conflict"
-                        U = np.stack([smem_rows[ai * 4 + w] for w in range(4)], 1)
-                        V = np.stack([smem_cols[bi * 4 + w] for w in range(4)], 1)
-                        ulo, uhi = words_f(U); vlo, vhi = words_f(V)
-                        for w in range(4):
-                            s0 = (ulo[:, w] * vlo[:, w] + s0).astype(np.float32)
-                            s1 = (uhi[:, w] * vhi[:, w] + s1).astype(np.float32)
-                    live = cur[:, 0] >= 0
-                    partials[tb, cur[live, 0]] = (s0 + s1)[live]
-                    e = e + WARPS * 32
-assert not np.isnan(partials).any(), "a non-zero never got its partial"
-out = partials.astype(np.float64).sum(0)
+                ent, ent2 = fetch(e), fetch(e + W)
+                while e[0] < e1:                                    # two entries a lane an iteration
+                    cur, cur2 = ent, ent2
+                    ent, ent2 = fetch(e + 2 * W), fetch(e + 3 * W)
+                    s, s2 = staged_dot(cur), staged_dot(cur2)
+                    mine = e < e1; partials[tb, e[mine]] = s[mine]
+                    mine2 = e + W < e1; partials[tb, (e + W)[mine2]] = s2[mine2]
+                    e = e + 2 * W
+assert not np.isnan(partials).any(), "a plan entry never got its partial"
+out = np.full(nnz, np.nan)
+live = entries[:, 0] >= 0
+out[entries[live, 0]] = partials[:, live].astype(np.float64).sum(0)   # k_sum_plan_parts
+assert not np.isnan(out).any(), "a non-zero never got its sum"
 ref = np.array([np.dot(f32(dO[:, rows_[k]]).astype(np.float64), f32(X[:, colIdx[k]]).astype(np.float64)) for k in range(nnz)])
 print(f"n={n} m={m} T={T} nnz={nnz} slabs={slabs} panels={panels} rel err {np.linalg.norm(out - ref) / np.linalg.norm(ref):.2e}")

@@ -1099,11 +1099,12 @@ public final class CudaBackend implements Backend {
         }
         DevicePlan plan = plan(rowOffs, colIdx, n, m, slabRows, panelCols);
         int tokenBlocks = (t + 63) / 64;
-        try (Tensor partials = empty(DType.F32, tokenBlocks, nnz)) {
+        int entries = (int) (plan.entries().numel() / 2);
+        try (Tensor partials = empty(DType.F32, tokenBlocks, entries)) {
             kernels.launchShared("k_sddmm_tiles", stream, plan.slabs(), tokenBlocks, 512, 1, (int) shared,
-                    ptr(plan.entries()), ptr(plan.offsets()), ptr(a), ptr(b), ptr(partials), n, m, t, nnz, slabRows,
+                    ptr(plan.entries()), ptr(plan.offsets()), ptr(a), ptr(b), ptr(partials), n, m, t, entries, slabRows,
                     panelCols, plan.panels());
-            launch("k_sum_parts", nnz, ptr(partials), tokenBlocks, nnz, ptr(out), code(out));
+            launch("k_sum_plan_parts", entries, ptr(partials), tokenBlocks, entries, ptr(plan.entries()), ptr(out));
         }
         return out;
     }

@@ -218,6 +218,19 @@ extern "C" __global__ void k_sum_to_trailing(const void* a, int adt, void* o, in
     }
 }
 
+// out[plan[e].x] = the sum of part[p * entries + e] over p, in order, for every plan entry e whose
+// index is not -1 (padding): the tiled SDDMM's partials, written in plan order, scattered once.
+extern "C" __global__ void k_sum_plan_parts(const float* part, int parts, int entries, const int2* plan, float* out) {
+    GRID_STRIDE(e, (i64) entries) {
+        const int k = plan[e].x;
+        if (k >= 0) {
+            double s = 0;
+            for (int p = 0; p < parts; p++) s += part[(i64) p * entries + e];
+            out[k] = (float) s;
+        }
+    }
+}
+
 // Adds the sum (or the sum of squares) of all elements to *out (zeroed by the caller).
 extern "C" __global__ void k_reduce_sum(const void* a, int adt, i64 n, int squares, double* out) {
     double s = 0;
@@ -844,12 +857,32 @@ extern "C" __global__ void k_sddmm_rows8(const int* ro, const int* ci, const uns
     }
 }
 
-// A 16-byte shared-memory load by shared-window address.
+// A 16-byte shared-memory load by shared-window address. Volatile, so it stays after the barrier
+// that publishes what it reads, but with no memory clobber, so the compiler may schedule global loads
+// and stores around it.
 __device__ __forceinline__ uint4 lds128(unsigned address) {
     uint4 v;
-    asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];" : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "r"(address)
-                 : "memory");
+    asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];" : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "r"(address));
     return v;
+}
+
+// The dot product of two staged 64-token rows (shared-window addresses of their chunk 0 under the
+// swizzle): bf16 to fp32 is a shift or a mask, two accumulators for the even and odd tokens.
+__device__ __forceinline__ float staged_dot(unsigned a, unsigned b) {
+    float s0 = 0.f, s1 = 0.f;
+#pragma unroll
+    for (int c = 0; c < 8; c++) {
+        const uint4 u = lds128(a ^ (c << 4)), v = lds128(b ^ (c << 4));
+        s0 = fmaf(__uint_as_float(u.x << 16), __uint_as_float(v.x << 16), s0);
+        s1 = fmaf(__uint_as_float(u.x & 0xffff0000u), __uint_as_float(v.x & 0xffff0000u), s1);
+        s0 = fmaf(__uint_as_float(u.y << 16), __uint_as_float(v.y << 16), s0);
+        s1 = fmaf(__uint_as_float(u.y & 0xffff0000u), __uint_as_float(v.y & 0xffff0000u), s1);
+        s0 = fmaf(__uint_as_float(u.z << 16), __uint_as_float(v.z << 16), s0);
+        s1 = fmaf(__uint_as_float(u.z & 0xffff0000u), __uint_as_float(v.z & 0xffff0000u), s1);
+        s0 = fmaf(__uint_as_float(u.w << 16), __uint_as_float(v.w << 16), s0);
+        s1 = fmaf(__uint_as_float(u.w & 0xffff0000u), __uint_as_float(v.w & 0xffff0000u), s1);
+    }
+    return s0 + s1;
 }
 
 // Shared-memory staging for the tiled SDDMM: features [f0, f0 + count) of a bf16 [T, width]
@@ -914,15 +947,17 @@ __device__ __forceinline__ int stage_passes(int count) {
 // columns of X (C at most 32 per warp, one staging pass, fetched while the previous panel is
 // computed), both transposed so a feature's 64 tokens are one 128-byte row. Each staged column of
 // X serves the ~R d non-zeros of the slab in that column, where the row-group kernel read a row of
-// X^T from L2 per non-zero. A lane takes a whole non-zero, 64 tokens in 8 chunks, no shuffles: the
-// plan (SddmmPlan) lists each (slab, panel)'s non-zeros as {CSR index or -1, slab row << 16 | panel
-// column} in runs of 8 whose rows differ mod 8 and whose columns differ mod 8, so the 8 lanes of a
-// quarter-warp load 8 distinct bank groups from both operands under the staging's swizzle. The
-// block writes one partial sum per non-zero for its 64 tokens (partials[tokenBlock * nnz + k]),
-// summed by k_sum_parts in a fixed order. planOffs: where each (slab, panel) starts, multiples of 8.
+// X^T from L2 per non-zero. A lane takes whole non-zeros, two at a time, 64 tokens in 8 chunks, no
+// shuffles: the plan (SddmmPlan) lists each (slab, panel)'s non-zeros as {CSR index or -1, slab
+// row << 16 | panel column} in runs of 8 whose rows differ mod 8 and whose columns differ mod 8, so
+// the 8 lanes of a quarter-warp load 8 distinct bank groups from both operands under the staging's
+// swizzle. The
+// block writes one partial sum per plan entry for its 64 tokens (partials[tokenBlock * entries + e],
+// coalesced), summed in a fixed order by k_sum_plan_parts. planOffs: where each (slab, panel)
+// starts, multiples of 8.
 extern "C" __global__ void __launch_bounds__(512, 1)
 k_sddmm_tiles(const int2* plan, const int* planOffs, const unsigned short* dO, const unsigned short* X, float* partials,
-              int n, int m, int T, int nnz, int R, int C, int panels) {
+              int n, int m, int T, int entries, int R, int C, int panels) {
     extern __shared__ __align__(128) uint4 tiles[];
     uint4* rowsS = tiles;
     uint4* colsS = tiles + (i64) R * 8;
@@ -939,7 +974,7 @@ k_sddmm_tiles(const int2* plan, const int* planOffs, const unsigned short* dO, c
     stage_load(X, m, 0, min(C, m), t0, T, 0, staged);
     const int lane = threadIdx.x & 31, q = lane & 7;
     const int warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
-    float* part = partials + (i64) tb * nnz;
+    float* part = partials + (i64) tb * entries;
     for (int p = 0; p < panels; p++) {
         const int c0 = p * C;
         __syncthreads();
@@ -949,30 +984,23 @@ k_sddmm_tiles(const int2* plan, const int* planOffs, const unsigned short* dO, c
         const int e1 = planOffs[slab * panels + p + 1];
         int e = planOffs[slab * panels + p] + warp * 32 + lane;
         const int2 idle = make_int2(-1, q << 16 | q);  // row and column residues distinct
-        int2 ent = e < e1 ? __ldg(plan + e) : idle;
-        for (; e - lane < e1; e += warps * 32) {
-            const int2 cur = ent;
-            const int en = e + warps * 32;
-            ent = en < e1 ? __ldg(plan + en) : idle;
+        // a lane takes entries e and e + W an iteration (two independent dot products in flight),
+        // with the next two fetched a step ahead
+        const int W = warps * 32;
+        int2 ent = e < e1 ? __ldg(plan + e) : idle, ent2 = e + W < e1 ? __ldg(plan + e + W) : idle;
+        for (; e - lane < e1; e += 2 * W) {
+            const int2 cur = ent, cur2 = ent2;
+            ent = e + 2 * W < e1 ? __ldg(plan + e + 2 * W) : idle;
+            ent2 = e + 3 * W < e1 ? __ldg(plan + e + 3 * W) : idle;
             // chunk c of a row r is kept at position c ^ (r & 7): the 8 lanes of a quarter-warp, with
             // distinct row residues and distinct column residues, load 8 distinct bank groups
             // (as shared-window byte addresses: rows are 128-byte aligned, so c ^ (r & 7) is one XOR)
-            const int row = cur.y >> 16, col = cur.y & 0xffff;
-            const unsigned a = rowsAt + row * 128 + ((row & 7) << 4), b = colsAt + col * 128 + ((col & 7) << 4);
-            float s0 = 0.f, s1 = 0.f;
-#pragma unroll
-            for (int c = 0; c < 8; c++) {
-                const uint4 u = lds128(a ^ (c << 4)), v = lds128(b ^ (c << 4));
-                s0 = fmaf(__uint_as_float(u.x << 16), __uint_as_float(v.x << 16), s0);
-                s1 = fmaf(__uint_as_float(u.x & 0xffff0000u), __uint_as_float(v.x & 0xffff0000u), s1);
-                s0 = fmaf(__uint_as_float(u.y << 16), __uint_as_float(v.y << 16), s0);
-                s1 = fmaf(__uint_as_float(u.y & 0xffff0000u), __uint_as_float(v.y & 0xffff0000u), s1);
-                s0 = fmaf(__uint_as_float(u.z << 16), __uint_as_float(v.z << 16), s0);
-                s1 = fmaf(__uint_as_float(u.z & 0xffff0000u), __uint_as_float(v.z & 0xffff0000u), s1);
-                s0 = fmaf(__uint_as_float(u.w << 16), __uint_as_float(v.w << 16), s0);
-                s1 = fmaf(__uint_as_float(u.w & 0xffff0000u), __uint_as_float(v.w & 0xffff0000u), s1);
-            }
-            if (cur.x >= 0) part[cur.x] = s0 + s1;
+            const int row = cur.y >> 16, col = cur.y & 0xffff, row2 = cur2.y >> 16, col2 = cur2.y & 0xffff;
+            const float s = staged_dot(rowsAt + row * 128 + ((row & 7) << 4), colsAt + col * 128 + ((col & 7) << 4));
+            const float s2 = staged_dot(rowsAt + row2 * 128 + ((row2 & 7) << 4), colsAt + col2 * 128 + ((col2 & 7) << 4));
+            // partials in plan order: a warp's 32 stores are one 128-byte line
+            if (e < e1) part[e] = s;
+            if (e + W < e1) part[e + W] = s2;
         }
     }
 }
