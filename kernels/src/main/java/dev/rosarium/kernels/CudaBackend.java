@@ -1054,8 +1054,8 @@ public final class CudaBackend implements Backend {
 
     /**
      * SDDMM by the tiled kernel: a block per slab of output rows and 64 tokens, staging the slab's
-     * dO and, panel by panel, columns of X in shared memory, then one partial sum per non-zero and
-     * token block, summed in order. The slab is up to 1024 rows and the panel up to 512 columns
+     * dO and, panel by panel, columns of X in shared memory, then one partial sum per plan entry and
+     * token block, summed in order and scattered to the CSR order. The slab is up to 1024 rows and the panel up to 512 columns
      * (196 KB of shared memory), so each staged column of X serves about {@code 1024 d} non-zeros.
      */
     public Tensor sddmmTiles(Tensor rowOffs, Tensor colIdx, Tensor a, Tensor b) {
@@ -1113,9 +1113,9 @@ public final class CudaBackend implements Backend {
     /** The kernel's 512 threads stage a panel in one pass of 32 columns a warp (held in registers). */
     static final int SDDMM_MAX_PANEL = 512;
     /**
-     * The tiled kernel replaces the row-group kernel and the dense route up to this density once it
-     * is measured on a GPU (its cost against the dense GEMM crosses at about 2% by instruction
-     * counts); until then it is taken only with {@code -Drosarium.cuda.sddmmTiles=true}.
+     * The tiled kernel's density limit (its cost against the dense GEMM crosses at about 2% by
+     * instruction counts). It is taken only with {@code -Drosarium.cuda.sddmmTiles=true} until it
+     * beats the row-group kernel: on an H100 (runs 26-27) it is bound by its staging and slower.
      */
     static final double SDDMM_TILES_MAX = 0.02;
     static final boolean SDDMM_TILES = Boolean.getBoolean("rosarium.cuda.sddmmTiles");

@@ -9,8 +9,8 @@ import java.util.Arrays;
  * non-zero's CSR index (-1 for padding) and {@code rowInSlab << 16 | columnInPanel}.
  * {@code offsets[s * panels + p]} is where (slab s, panel p) starts.
  *
- * <p>The kernel's lanes take one entry each, and the 8 lanes of a quarter-warp load their rows of dO
- * and X together, chunk by chunk in the same order. Shared memory keeps chunk c of row r at
+ * <p>Each load of the kernel takes one entry a lane, and the 8 lanes of a quarter-warp load their
+ * rows of dO and X together, chunk by chunk in the same order. Shared memory keeps chunk c of row r at
  * position {@code c ^ (r & 7)}, so those 8 loads hit distinct banks when the 8 entries have distinct
  * {@code row & 7} and distinct {@code column & 7}. Each (slab, panel) is therefore listed in runs of 8 with that
  * property, entry i of a run having {@code row & 7 == i}. The runs are built first-fit, which on

@@ -1,5 +1,6 @@
 package dev.rosarium.core.recipes;
 
+import com.google.gson.JsonObject;
 import dev.rosarium.core.adapters.AdapterMethods;
 import dev.rosarium.core.generate.GenerationConfig;
 import dev.rosarium.core.models.ModelTokenizer;
@@ -20,6 +21,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -111,12 +113,12 @@ public final class CausalLmRun extends FineTuneRun<CausalLmRun.Batch> {
     @Override
     public void exportModel(Path target) throws IOException {
         lm.model().linearModules().values().forEach(Linear::dequantize);
-        Map<String, Path> files = new java.util.HashMap<>();
+        Map<String, Path> files = new HashMap<>();
         files.put("tokenizer.json", ModelTokenizer.locate(modelPath).tokenizerJson());
         Path config = null;
         try {
             if (lm.chatTemplate() != null) {
-                com.google.gson.JsonObject c = new com.google.gson.JsonObject();
+                JsonObject c = new JsonObject();
                 c.addProperty("chat_template", lm.chatTemplate());
                 config = Files.createTempFile("tokenizer_config", ".json");
                 Files.writeString(config, c.toString());
