@@ -1,11 +1,12 @@
 """Emulates k_sddmm_tiles and k_sum_plan_parts lane by lane (NumPy over the 32 lanes of a warp, warps in
 turn) to check the kernel's index arithmetic off the GPU: the plan's order (as SddmmPlan.of), the
-swizzled transposing staging, the lanes' loads (asserting every quarter-warp hits 8 distinct bank
+staging (cp.async copies as stored, then ldmatrix.trans into the swizzled feature-major rows,
+asserting no bank conflicts), the lanes' loads (asserting every quarter-warp hits 8 distinct bank
 groups) and the partial sums. Mirror any change
 to the kernel here. Prints the relative error against a float64 reference (fp32 rounding: ~3e-8).
 
 Usage: emulate_sddmm_tiles.py N M T DENSITY SLAB_ROWS PANEL_COLS
-  e.g. 1040 1200 100 0.01 1024 512 (partial slab, panel and token block)
+  e.g. 1040 1200 100 0.01 1024 384 (partial slab, panel and token block)
 """
 import sys
 
@@ -13,10 +14,10 @@ import numpy as np
 rng = np.random.default_rng(1)
 n, m, T, d = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 R, C = int(sys.argv[5]), int(sys.argv[6])
-BLOCK = 512; WARPS = BLOCK // 32; ROUNDS = 2
-# what CudaBackend.sddmmTiles admits: feature counts and tiles in multiples of 16, a panel staged in one pass
-assert n % 16 == 0 and m % 16 == 0 and R % 16 == 0 and C % 16 == 0, "multiples of 16"
-assert 16 <= R <= 1024 and 16 <= C <= ROUNDS * WARPS * 16, "slab of 16..1024 rows, panel of 16..512 columns"
+BLOCK = 512; WARPS = BLOCK // 32
+# what CudaBackend.sddmmTiles admits: feature counts in multiples of 8, slabs in multiples of 16, panels of 64
+assert n % 8 == 0 and m % 8 == 0 and R % 16 == 0 and C % 64 == 0, "feature counts of 8, slabs of 16, panels of 64"
+assert 16 <= R <= 1024 and (R + 2 * C) * 128 <= 232_448, "slab of 16..1024 rows; slab, panel and raw copy in 227 KB"
 def bf16(a):  # round to bf16 bits (RNE)
     b = a.astype(np.float32).view(np.uint32)
     b = b + 0x7fff + ((b >> 16) & 1)
@@ -57,36 +58,33 @@ for s in range(slabs):
 offsets[-1] = len(entries)
 entries = np.array(entries, np.int64).reshape(-1, 2)
 print(f"slots used {nnz / len(entries):.3f}")
-def u32(x): return np.uint32(x & 0xffffffff)
-def stage_load(src, width, f0, count, t0, pss, warp):
-    lane = np.arange(32); ta = t0 + 2 * lane
-    regs = []
-    for i in range(ROUNDS):
-        f = ((pss * ROUNDS + i) * WARPS + warp) * 16
-        words = []
-        for h in range(2):
-            w = np.zeros((32, 8), np.uint32)
-            if f < count:
-                for L in range(32):
-                    if ta[L] + h < T:
-                        v = src[ta[L] + h, f0 + f: f0 + f + 16].astype(np.uint32)
-                        w[L] = v[0::2] | (v[1::2] << 16)
-            words.append(w)
-        regs.append((f, words[0], words[1]))
-    return regs
-def byte_perm(a, b, sel):
-    bytes_ = [(a >> (8 * i)) & 0xff for i in range(4)] + [(b >> (8 * i)) & 0xff for i in range(4)]
-    out = np.zeros_like(a)
-    for i in range(4): out |= bytes_[(sel >> (4 * i)) & 0xf] << (8 * i)
-    return out
-def stage_store(regs, count, dst):
-    lane = np.arange(32)
-    for (f, wa, wb) in regs:
-        if f >= count: continue
-        for j in range(8):
-            r0_, r1_ = f + 2 * j, f + 2 * j + 1
-            dst[r0_ * 32 + (lane ^ ((r0_ & 7) << 2))] = byte_perm(wa[:, j], wb[:, j], 0x5410)
-            dst[r1_ * 32 + (lane ^ ((r1_ & 7) << 2))] = byte_perm(wa[:, j], wb[:, j], 0x7632)
+def stage_copy(src, width, f0, count, t0, smem8, raw):
+    """cp.async of 16-byte chunks: chunk k of token t at raw chunk t * C / 8 + (k ^ (t & 7)), zeros past T"""
+    chunks, used = C >> 3, count >> 3
+    for t in range(64):
+        for k in range(used):
+            at = raw + ((t * chunks + (k ^ (t & 7))) << 4)
+            piece = src[t0 + t, f0 + 8 * k: f0 + 8 * k + 8] if t0 + t < T else np.zeros(8, np.uint16)
+            smem8[at: at + 16] = piece.view(np.uint8)
+def stage_transpose(smem8, raw, count, dst, fBase):
+    """ldmatrix.x4.trans of 8 features x 32 tokens a warp instruction, then four 32-bit stores a lane"""
+    chunks = C >> 3; lane = np.arange(32); u16 = smem8.view(np.uint16); u32 = smem8.view(np.uint32)
+    for u in range((count >> 3) * 2):
+        o, half = u >> 1, u & 1
+        t = half * 32 + lane
+        addr = raw + ((t * chunks + (o ^ (t & 7))) << 4)              # lane l: row l & 7 of matrix l >> 3
+        assert (addr % 16 == 0).all()
+        for i in range(4):                                           # one phase a matrix: 8 distinct bank groups
+            assert len(set(((addr[8 * i: 8 * i + 8] >> 4) & 7).tolist())) == 8, "ldmatrix bank conflict"
+        mats = [np.stack([u16[(addr[8 * i + r] >> 1): (addr[8 * i + r] >> 1) + 8] for r in range(8)]) for i in range(4)]
+        f = fBase + 8 * o + (lane >> 2)
+        row = dst + f * 128 + ((lane & 3) << 2)
+        for i in range(4):
+            M = mats[i]                                              # [token row, feature column]
+            d = M[2 * (lane & 3), lane >> 2].astype(np.uint32) | (M[2 * (lane & 3) + 1, lane >> 2].astype(np.uint32) << 16)
+            at = row + (((4 * half + i) ^ (f & 7)) << 4)
+            assert len(set(((at >> 2) & 31).tolist())) == 32, "store bank conflict"
+            u32[at >> 2] = d
 def words_f(w):  # uint32 pairs -> (lo, hi) float32
     return (w << 16).view(np.float32), (w & 0xffff0000).view(np.float32)
 tokenBlocks = (T + 63) // 64
@@ -94,16 +92,18 @@ partials = np.full((tokenBlocks, len(entries)), np.nan, np.float32)  # plan orde
 for slab in range(slabs):
     for tb in range(tokenBlocks):
         i0, t0 = slab * R, tb * 64
-        smem_rows = np.zeros(R * 32, np.uint32); smem_cols = np.zeros(C * 32, np.uint32)
-        slabRows = min(R, n - i0)
-        perPass = ROUNDS * WARPS * 16; passes = (slabRows + perPass - 1) // perPass
-        for pss in range(passes):
-            for w in range(WARPS): stage_store(stage_load(dO, n, i0, slabRows, t0, pss, w), slabRows, smem_rows)
-        staged = [stage_load(X, m, 0, min(C, m), t0, 0, w) for w in range(WARPS)]
+        smem8 = np.zeros((R + 2 * C) * 128, np.uint8); u32 = smem8.view(np.uint32)
+        rowsAt, colsAt = 0, R * 128; rawAt = colsAt + C * 128
+        slabRows = min(R, n - i0); pieces = (slabRows + C - 1) // C
+        for k in range(pieces):                                      # raw and column buffers in turn
+            buf = colsAt if k & 1 else rawAt
+            stage_copy(dO, n, i0 + k * C, min(C, slabRows - k * C), t0, smem8, buf)
+            stage_transpose(smem8, buf, min(C, slabRows - k * C), rowsAt, k * C)
+        stage_copy(X, m, 0, min(C, m), t0, smem8, rawAt)
         for p in range(panels):
             c0 = p * C
-            for w in range(WARPS): stage_store(staged[w], min(C, m - c0), smem_cols)
-            if p + 1 < panels: staged = [stage_load(X, m, c0 + C, min(C, m - c0 - C), t0, 0, w) for w in range(WARPS)]
+            stage_transpose(smem8, rawAt, min(C, m - c0), colsAt, 0)
+            if p + 1 < panels: stage_copy(X, m, c0 + C, min(C, m - c0 - C), t0, smem8, rawAt)
             e1 = offsets[slab * panels + p + 1]
             lane = np.arange(32); q = lane & 7
             idle = np.stack([np.full(32, -1), (q << 16) | q], 1)
@@ -118,8 +118,8 @@ for slab in range(slabs):
                     for phase in range(4):                          # quarter-warps: 8 distinct bank groups
                         sl = slice(8 * phase, 8 * phase + 8)
                         assert len(set((ai[sl] & 7).tolist())) == 8 and len(set((bi[sl] & 7).tolist())) == 8, "bank conflict"
-                    U = np.stack([smem_rows[ai * 4 + w] for w in range(4)], 1)
-                    V = np.stack([smem_cols[bi * 4 + w] for w in range(4)], 1)
+                    U = np.stack([u32[(rowsAt >> 2) + ai * 4 + w] for w in range(4)], 1)
+                    V = np.stack([u32[(colsAt >> 2) + bi * 4 + w] for w in range(4)], 1)
                     ulo, uhi = words_f(U); vlo, vhi = words_f(V)
                     for w in range(4):
                         s0 = (ulo[:, w] * vlo[:, w] + s0).astype(np.float32)

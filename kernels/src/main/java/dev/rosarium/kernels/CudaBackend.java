@@ -1055,8 +1055,9 @@ public final class CudaBackend implements Backend {
     /**
      * SDDMM by the tiled kernel: a block per slab of output rows and 64 tokens, staging the slab's
      * dO and, panel by panel, columns of X in shared memory, then one partial sum per plan entry and
-     * token block, summed in order and scattered to the CSR order. The slab is up to 1024 rows and the panel up to 512 columns
-     * (196 KB of shared memory), so each staged column of X serves about {@code 1024 d} non-zeros.
+     * token block, summed in order and scattered to the CSR order. The slab is up to 1024 rows and the
+     * panel, on an H100, 384 columns (with its raw copy, 224 KB of shared memory), so each staged column
+     * of X serves about {@code 1024 d} non-zeros.
      */
     public Tensor sddmmTiles(Tensor rowOffs, Tensor colIdx, Tensor a, Tensor b) {
         int[] tile = sddmmTile(a.dim(1), b.dim(1), dev.sharedPerBlockOptin);
@@ -1064,19 +1065,22 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * The slab and panel of an {@code n x m} mask: up to 1024 rows and 512 columns within the
-     * device's shared memory per block (on a 99 KB device the slab gives way to a panel of at least
-     * 128 columns); null where not even 16 x 16 fits.
+     * The slab and panel of an {@code n x m} mask: up to 1024 rows, and the rest of the device's shared
+     * memory per block to the panel and its raw copy (on an H100 1024 x 384; on a 99 KB device the
+     * slab gives way to a panel of at least 128 columns); null where not even 16 x 64 fits.
      */
     static int[] sddmmTile(int n, int m, long sharedPerBlock) {
-        int budget = (int) (sharedPerBlock / SDDMM_STAGED_ROW_BYTES) & ~15;
-        int cols = Math.min(ceil16(m), Math.min(SDDMM_MAX_PANEL, Math.max(128, (budget / 4) & ~15)));
-        int rows = Math.min(ceil16(n), Math.min(SDDMM_SLAB_ROWS, budget - cols));
-        cols = Math.min(ceil16(m), Math.min(SDDMM_MAX_PANEL, budget - rows));
-        return rows >= 16 && cols >= 16 ? new int[] {rows, cols} : null;
+        int budget = (int) (sharedPerBlock / SDDMM_STAGED_ROW_BYTES);
+        int cols = Math.min(ceil(m, 64), Math.max(128, ((budget - SDDMM_SLAB_ROWS) / 2) & ~63));
+        int rows = Math.min(ceil(n, 16), Math.min(SDDMM_SLAB_ROWS, (budget - 2 * cols) & ~15));
+        cols = Math.min(ceil(m, 64), ((budget - rows) / 2) & ~63);
+        return rows >= 16 && cols >= 64 ? new int[] {rows, cols} : null;
     }
 
-    /** {@link #sddmmTiles(Tensor, Tensor, Tensor, Tensor)} with the slab and panel sizes given (multiples of 16). */
+    /**
+     * {@link #sddmmTiles(Tensor, Tensor, Tensor, Tensor)} with the slab and panel sizes given (multiples
+     * of 16 and 64).
+     */
     public Tensor sddmmTiles(Tensor rowOffs, Tensor colIdx, Tensor a, Tensor b, int slabRows, int panelCols) {
         int t = a.dim(0);
         int n = a.dim(1);
@@ -1085,9 +1089,9 @@ public final class CudaBackend implements Backend {
         if (b.dim(0) != t) {
             throw new IllegalArgumentException("sddmm: dO " + a + " and X " + b + " have different token counts");
         }
-        long shared = (long) (slabRows + panelCols) * SDDMM_STAGED_ROW_BYTES;
-        if (!tiledSddmm(a, b) || slabRows < 16 || panelCols < 16 || slabRows % 16 != 0 || panelCols % 16 != 0
-                || slabRows > SDDMM_SLAB_ROWS || panelCols > SDDMM_MAX_PANEL || shared > dev.sharedPerBlockOptin) {
+        long shared = (long) (slabRows + 2L * panelCols) * SDDMM_STAGED_ROW_BYTES;
+        if (!tiledSddmm(a, b) || slabRows < 16 || panelCols < 64 || slabRows % 16 != 0 || panelCols % 64 != 0
+                || slabRows > SDDMM_SLAB_ROWS || shared > dev.sharedPerBlockOptin) {
             throw new IllegalArgumentException("sddmm tiles: " + a + ", " + b + " with slabs of " + slabRows
                     + " and panels of " + panelCols + " (" + shared + " bytes of shared memory)");
         }
@@ -1110,8 +1114,6 @@ public final class CudaBackend implements Backend {
     }
 
     static final int SDDMM_SLAB_ROWS = 1024;
-    /** The kernel's 512 threads stage a panel in one pass of 32 columns a warp (held in registers). */
-    static final int SDDMM_MAX_PANEL = 512;
     /**
      * The tiled kernel's density limit (its cost against the dense GEMM crosses at about 2% by
      * instruction counts). It is taken only with {@code -Drosarium.cuda.sddmmTiles=true} until it
@@ -1122,13 +1124,14 @@ public final class CudaBackend implements Backend {
     /** A staged row: 64 tokens of one feature in bf16. */
     static final int SDDMM_STAGED_ROW_BYTES = 128;
 
-    /** bf16 operands whose feature counts are multiples of 16 (the staging copies 32 bytes a lane). */
+    /** bf16 operands whose feature counts are multiples of 8 (the staging copies 16-byte chunks). */
     private static boolean tiledSddmm(Tensor a, Tensor b) {
-        return a.dtype() == DType.BF16 && b.dtype() == DType.BF16 && a.dim(1) % 16 == 0 && b.dim(1) % 16 == 0;
+        return a.dtype() == DType.BF16 && b.dtype() == DType.BF16 && a.dim(1) % 8 == 0 && b.dim(1) % 8 == 0;
     }
 
-    private static int ceil16(int v) {
-        return (v + 15) & ~15;
+    /** v rounded up to a multiple of the power of two {@code align}. */
+    private static int ceil(int v, int align) {
+        return (v + align - 1) & -align;
     }
 
     /** A mask's {@link SddmmPlan} on the device, with the shape it was made for. */

@@ -885,102 +885,106 @@ __device__ __forceinline__ float staged_dot(unsigned a, unsigned b) {
     return s0 + s1;
 }
 
-// Shared-memory staging for the tiled SDDMM: features [f0, f0 + count) of a bf16 [T, width]
-// activation for tokens t0..t0+63, transposed so a feature's 64 tokens are contiguous (128 bytes, 8
-// chunks of 16 bytes, chunk c of feature r kept at position c ^ (r & 7)), tokens past T as zeros. A
-// lane takes a token pair and 16 features (two 32-byte loads a token), so each of its 16 stores is
-// one word of a row and a warp's stores cover all 32 banks. A pass covers 32 features a warp; its
-// loads go to registers first, so a block can fetch its next panel while it computes the current
-// one. count is a multiple of 16.
-#define STAGE_ROUNDS 2
-struct StagedTokens {
-    uint4 v[STAGE_ROUNDS][4];
-};
-
-__device__ __forceinline__ void stage_load(const unsigned short* src, int width, int f0, int count, int t0, int T,
-                                           int pass, StagedTokens& r) {
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
-    const int ta = t0 + 2 * lane;
-#pragma unroll
-    for (int i = 0; i < STAGE_ROUNDS; i++) {
-        const int f = ((pass * STAGE_ROUNDS + i) * warps + warp) * 16;
-#pragma unroll
-        for (int h = 0; h < 2; h++) {
-            uint4 lo = make_uint4(0, 0, 0, 0), hi = lo;
-            if (f < count && ta + h < T) {
-                const uint4* pa = (const uint4*) (src + (i64) (ta + h) * width + f0 + f);
-                lo = __ldg(pa); hi = __ldg(pa + 1);
-            }
-            r.v[i][2 * h] = lo; r.v[i][2 * h + 1] = hi;
-        }
-    }
+// Shared-memory staging for the tiled SDDMM, in two steps. stage_copy brings features [f0, f0 + count)
+// of a bf16 [T, width] activation for tokens t0..t0+63 into a raw buffer as stored (token-major,
+// tokens past T as zeros) with cp.async: lanes take consecutive 16-byte chunks of a token row, so a
+// warp reads whole 128-byte lines and the copy runs while the block computes. stage_transpose then
+// turns the raw buffer feature-major with ldmatrix.trans, which hands each lane two consecutive
+// tokens of one feature as one word: a feature's 64 tokens become one 128-byte row of 8 chunks,
+// chunk c of feature r kept at position c ^ (r & 7), the layout the compute loop reads. The raw
+// buffer keeps chunk k of token t at k ^ (t & 7) (rows of C features, C a multiple of 64), so the 8
+// rows of each ldmatrix phase and the 32 words of each store hit distinct banks. count is a multiple
+// of 8; raw and dst are shared-window addresses.
+__device__ __forceinline__ void cp_async16(unsigned dst, const void* src, int srcBytes) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(dst), "l"(src), "r"(srcBytes) : "memory");
 }
 
-__device__ __forceinline__ void stage_store(const StagedTokens& r, int count, int pass, unsigned int* dst) {
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
-#pragma unroll
-    for (int i = 0; i < STAGE_ROUNDS; i++) {
-        const int f = ((pass * STAGE_ROUNDS + i) * warps + warp) * 16;
-        if (f >= count) continue;
-        const unsigned int wa[8] = {r.v[i][0].x, r.v[i][0].y, r.v[i][0].z, r.v[i][0].w,
-                                    r.v[i][1].x, r.v[i][1].y, r.v[i][1].z, r.v[i][1].w};
-        const unsigned int wb[8] = {r.v[i][2].x, r.v[i][2].y, r.v[i][2].z, r.v[i][2].w,
-                                    r.v[i][3].x, r.v[i][3].y, r.v[i][3].z, r.v[i][3].w};
-        // token pair `lane` is word lane & 3 of 16-byte chunk lane >> 2, which row r keeps at
-        // chunk (lane >> 2) ^ (r & 7)
-#pragma unroll
-        for (int j = 0; j < 8; j++) {
-            const int r0 = f + 2 * j, r1 = r0 + 1;
-            dst[r0 * 32 + ((lane ^ ((r0 & 7) << 2)))] = __byte_perm(wa[j], wb[j], 0x5410);
-            dst[r1 * 32 + ((lane ^ ((r1 & 7) << 2)))] = __byte_perm(wa[j], wb[j], 0x7632);
-        }
-    }
+// Waits until at most `pending` of this thread's copy groups are still in flight.
+template <int pending>
+__device__ __forceinline__ void cp_async_wait() {
+    asm volatile("cp.async.wait_group %0;" ::"n"(pending) : "memory");
 }
 
-__device__ __forceinline__ int stage_passes(int count) {
-    const int perPass = STAGE_ROUNDS * (blockDim.x >> 5) * 16;
-    return (count + perPass - 1) / perPass;
+__device__ __forceinline__ void stage_copy(const unsigned short* src, int width, int f0, int count, int t0, int T,
+                                           unsigned raw, int C) {
+    const int chunks = C >> 3, used = count >> 3;
+    for (int v = threadIdx.x; v < 64 * used; v += blockDim.x) {
+        const int t = v / used, k = v - t * used;
+        const bool live = t0 + t < T;
+        // a copy past T reads nothing (zero fill) but still gets an address inside the tensor
+        cp_async16(raw + ((t * chunks + (k ^ (t & 7))) << 4), src + (i64) (live ? t0 + t : 0) * width + f0 + 8 * k,
+                   live ? 16 : 0);
+    }
+    asm volatile("cp.async.commit_group;" ::: "memory");
+}
+
+__device__ __forceinline__ void stage_transpose(unsigned raw, int C, int count, unsigned dst, int fBase) {
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    const int chunks = C >> 3;
+    // a unit is 8 features x 32 tokens: four 8 x 8 matrices, lane l addressing token 32 half + l
+    for (int u = warp; u < (count >> 3) * 2; u += warps) {
+        const int o = u >> 1, half = u & 1, t = half * 32 + lane;
+        unsigned d[4];
+        asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];"
+                     : "=r"(d[0]), "=r"(d[1]), "=r"(d[2]), "=r"(d[3])
+                     : "r"(raw + ((t * chunks + (o ^ (t & 7))) << 4)));
+        // d[i]: feature 8 o + lane / 4, tokens 32 half + 8 i + 2 (lane & 3) and the next, which is
+        // word lane & 3 of chunk 4 half + i in that feature's row
+        const int f = fBase + 8 * o + (lane >> 2);
+        const unsigned row = dst + f * 128 + ((lane & 3) << 2);
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            asm volatile("st.shared.b32 [%0], %1;" ::"r"(row + (((4 * half + i) ^ (f & 7)) << 4)), "r"(d[i]));
+        }
+    }
 }
 
 // The bf16 SDDMM by tiles, reading dO [T, n] and X [T, m] as stored. A block takes a slab of R output
-// rows and 64 tokens: it copies the slab's dO into shared memory once and then, panel by panel, C
-// columns of X (C at most 32 per warp, one staging pass, fetched while the previous panel is
-// computed), both transposed so a feature's 64 tokens are one 128-byte row. Each staged column of
-// X serves the ~R d non-zeros of the slab in that column, where the row-group kernel read a row of
-// X^T from L2 per non-zero. A lane takes whole non-zeros, two at a time, 64 tokens in 8 chunks, no
-// shuffles: the plan (SddmmPlan) lists each (slab, panel)'s non-zeros as {CSR index or -1, slab
-// row << 16 | panel column} in runs of 8 whose rows differ mod 8 and whose columns differ mod 8, so
-// the 8 lanes of a quarter-warp load 8 distinct bank groups from both operands under the staging's
-// swizzle. The
-// block writes one partial sum per plan entry for its 64 tokens (partials[tokenBlock * entries + e],
-// coalesced), summed in a fixed order by k_sum_plan_parts. planOffs: where each (slab, panel)
-// starts, multiples of 8.
+// rows and 64 tokens: it stages the slab's dO in shared memory once (C features at a time, through
+// the raw and column buffers in turn) and then, panel by panel, C columns of X (the next panel
+// copied in while the current one is computed), both feature-major so a feature's 64 tokens are one
+// 128-byte row. Each staged column of X serves the ~R d non-zeros of the slab in that column, where
+// the row-group kernel read a row of X^T from L2 per non-zero. A lane takes whole non-zeros, two at a
+// time, 64 tokens in 8 chunks, no shuffles: the plan (SddmmPlan) lists each (slab, panel)'s
+// non-zeros as {CSR index or -1, slab row << 16 | panel column} in runs of 8 whose rows differ mod 8
+// and whose columns differ mod 8, so the 8 lanes of a quarter-warp load 8 distinct bank groups from
+// both operands under the staging's swizzle. The block writes one partial sum per plan entry for its
+// 64 tokens (partials[tokenBlock * entries + e], coalesced), summed in a fixed order by
+// k_sum_plan_parts. planOffs: where each (slab, panel) starts, multiples of 8. Shared memory: R + 2 C
+// rows of 128 bytes (slab, panel, raw copy), C a multiple of 64.
 extern "C" __global__ void __launch_bounds__(512, 1)
 k_sddmm_tiles(const int2* plan, const int* planOffs, const unsigned short* dO, const unsigned short* X, float* partials,
               int n, int m, int T, int entries, int R, int C, int panels) {
     extern __shared__ __align__(128) uint4 tiles[];
-    uint4* rowsS = tiles;
-    uint4* colsS = tiles + (i64) R * 8;
-    const unsigned rowsAt = (unsigned) __cvta_generic_to_shared(rowsS), colsAt = (unsigned) __cvta_generic_to_shared(colsS);
+    const unsigned rowsAt = (unsigned) __cvta_generic_to_shared(tiles);
+    const unsigned colsAt = rowsAt + R * 128, rawAt = colsAt + C * 128;
     const int slab = blockIdx.x, tb = blockIdx.y;
     const int i0 = slab * R, t0 = tb * 64;
-    StagedTokens staged;
-    const int slabRows = min(R, n - i0);
-    for (int pass = 0; pass < stage_passes(slabRows); pass++) {
-        stage_load(dO, n, i0, slabRows, t0, T, pass, staged);
-        stage_store(staged, slabRows, pass, (unsigned int*) rowsS);
+    const int slabRows = min(R, n - i0), pieces = (slabRows + C - 1) / C;
+    stage_copy(dO, n, i0, min(C, slabRows), t0, T, rawAt, C);
+    for (int k = 0; k < pieces; k++) {
+        // piece k + 1 is copied into the other buffer while piece k is transposed
+        if (k + 1 < pieces) {
+            stage_copy(dO, n, i0 + (k + 1) * C, min(C, slabRows - (k + 1) * C), t0, T, (k & 1) ? rawAt : colsAt, C);
+            cp_async_wait<1>();
+        } else {
+            cp_async_wait<0>();
+        }
+        __syncthreads();
+        stage_transpose((k & 1) ? colsAt : rawAt, C, min(C, slabRows - k * C), rowsAt, k * C);
+        __syncthreads();
     }
-    // panel p + 1 is loaded into registers while the block computes panel p (C <= one pass)
-    stage_load(X, m, 0, min(C, m), t0, T, 0, staged);
+    stage_copy(X, m, 0, min(C, m), t0, T, rawAt, C);
+    cp_async_wait<0>();
+    __syncthreads();
     const int lane = threadIdx.x & 31, q = lane & 7;
     const int warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
     float* part = partials + (i64) tb * entries;
     for (int p = 0; p < panels; p++) {
         const int c0 = p * C;
+        stage_transpose(rawAt, C, min(C, m - c0), colsAt, 0);
         __syncthreads();
-        stage_store(staged, min(C, m - c0), 0, (unsigned int*) colsS);
-        __syncthreads();
-        if (p + 1 < panels) stage_load(X, m, c0 + C, min(C, m - c0 - C), t0, T, 0, staged);
+        if (p + 1 < panels) stage_copy(X, m, c0 + C, min(C, m - c0 - C), t0, T, rawAt, C);
         const int e1 = planOffs[slab * panels + p + 1];
         int e = planOffs[slab * panels + p] + warp * 32 + lane;
         const int2 idle = make_int2(-1, q << 16 | q);  // row and column residues distinct
@@ -1002,6 +1006,9 @@ k_sddmm_tiles(const int2* plan, const int* planOffs, const unsigned short* dO, c
             if (e < e1) part[e] = s;
             if (e + W < e1) part[e + W] = s2;
         }
+        // the next panel's copy has landed and every lane is done with this one's columns
+        cp_async_wait<0>();
+        __syncthreads();
     }
 }
 

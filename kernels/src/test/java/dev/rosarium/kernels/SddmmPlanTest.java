@@ -62,18 +62,22 @@ class SddmmPlanTest {
         assertTrue(used > 0.85, "slots used " + used);
     }
 
-    /** H100 (227 KB), sm_86/89 (99 KB) and a 48 KB device: tiles in multiples of 16 that fit, or none. */
+    /**
+     * H100 (227 KB), sm_86/89 (99 KB) and a 48 KB device: slabs in multiples of 16 and panels in multiples
+     * of 64 whose slab, panel and raw copy of the panel fit, or none.
+     */
     @Test
     void tilesFitTheDevicesSharedMemory() {
-        assertArrayEquals(new int[] {1024, 512}, CudaBackend.sddmmTile(4096, 11008, 232_448));
-        assertArrayEquals(new int[] {256, 512}, CudaBackend.sddmmTile(256, 2048, 232_448));
-        assertArrayEquals(new int[] {592, 192}, CudaBackend.sddmmTile(4096, 4096, 101_376));
-        assertArrayEquals(new int[] {256, 128}, CudaBackend.sddmmTile(11008, 4096, 49_152));
+        assertArrayEquals(new int[] {1024, 384}, CudaBackend.sddmmTile(4096, 11008, 232_448));
+        assertArrayEquals(new int[] {256, 768}, CudaBackend.sddmmTile(256, 2048, 232_448));
+        assertArrayEquals(new int[] {128, 128}, CudaBackend.sddmmTile(128, 72, 232_448));
+        assertArrayEquals(new int[] {528, 128}, CudaBackend.sddmmTile(4096, 4096, 101_376));
+        assertArrayEquals(new int[] {128, 128}, CudaBackend.sddmmTile(11008, 4096, 49_152));
         assertNull(CudaBackend.sddmmTile(4096, 4096, 4096));
         for (long shared : new long[] {232_448, 101_376, 49_152}) {
             for (int[] nm : new int[][] {{16, 16}, {48, 1200}, {5632, 2048}, {2048, 5632}}) {
                 int[] t = CudaBackend.sddmmTile(nm[0], nm[1], shared);
-                assertTrue(t[0] % 16 == 0 && t[1] % 16 == 0 && (t[0] + t[1]) * 128L <= shared && t[1] <= 512,
+                assertTrue(t[0] % 16 == 0 && t[1] % 64 == 0 && (t[0] + 2L * t[1]) * 128 <= shared,
                         java.util.Arrays.toString(t));
             }
         }
