@@ -228,9 +228,9 @@ public final class CudaTrainBench {
     /**
      * The SDDMM routes on one layer shape against the dense {@code dO^T X} GEMM: the row-group
      * kernel with X^T already made (as for k and v after q, up after gate) and with its transpose,
-     * the dense GEMM plus a gather, and the tiled kernel at its default slab and panel (1024 x 384 on an H100) and a few
-     * others; with the row-group and tiled results' relative L2 errors against an fp32 GEMM of the
-     * same operands.
+     * the dense GEMM plus a gather, and the tiled kernel at its default slab and panel (1024 x 384 on
+     * an H100) and a few others; with the row-group and tiled results' relative L2 errors against an
+     * fp32 GEMM of the same operands.
      */
     static void sddmm(CudaBackend be, int t, int n, int m, double density) {
         CudaDevice dev = be.device();

@@ -1117,7 +1117,8 @@ public final class CudaBackend implements Backend {
     /**
      * The tiled kernel's density limit (its cost against the dense GEMM crosses at about 2% by
      * instruction counts). It is taken only with {@code -Drosarium.cuda.sddmmTiles=true} until it
-     * beats the row-group kernel: on an H100 (runs 26-27) it is bound by its staging and slower.
+     * beats the row-group kernel: on an H100 (runs 26-27) its first staging bound it and it was slower;
+     * the staging by {@code cp.async} and {@code ldmatrix.trans} that replaced it is not yet measured.
      */
     static final double SDDMM_TILES_MAX = 0.02;
     static final boolean SDDMM_TILES = Boolean.getBoolean("rosarium.cuda.sddmmTiles");
