@@ -866,6 +866,12 @@ __device__ __forceinline__ uint4 lds128(unsigned address) {
     return v;
 }
 
+// Where staged row r's chunk 0 lies (shared-window address): chunk c of a row is kept at position
+// c ^ (r & 7), and rows are 128-byte aligned, so chunk c is then at the result ^ (c << 4).
+__device__ __forceinline__ unsigned staged_row(unsigned base, int r) {
+    return base + r * 128 + ((r & 7) << 4);
+}
+
 // The dot product of two staged 64-token rows (shared-window addresses of their chunk 0 under the
 // swizzle): bf16 to fp32 is a shift or a mask, two accumulators for the even and odd tokens.
 __device__ __forceinline__ float staged_dot(unsigned a, unsigned b) {
@@ -885,16 +891,7 @@ __device__ __forceinline__ float staged_dot(unsigned a, unsigned b) {
     return s0 + s1;
 }
 
-// Shared-memory staging for the tiled SDDMM, in two steps. stage_copy brings features [f0, f0 + count)
-// of a bf16 [T, width] activation for tokens t0..t0+63 into a raw buffer as stored (token-major,
-// tokens past T as zeros) with cp.async: lanes take consecutive 16-byte chunks of a token row, so a
-// warp reads whole 128-byte lines and the copy runs while the block computes. stage_transpose then
-// turns the raw buffer feature-major with ldmatrix.trans, which hands each lane two consecutive
-// tokens of one feature as one word: a feature's 64 tokens become one 128-byte row of 8 chunks,
-// chunk c of feature r kept at position c ^ (r & 7), the layout the compute loop reads. The raw
-// buffer keeps chunk k of token t at k ^ (t & 7) (rows of C features, C a multiple of 64), so the 8
-// rows of each ldmatrix phase and the 32 words of each store hit distinct banks. count is a multiple
-// of 8; raw and dst are shared-window addresses.
+// A 16-byte global-to-shared copy that runs while the thread goes on; srcBytes 0 zero-fills it.
 __device__ __forceinline__ void cp_async16(unsigned dst, const void* src, int srcBytes) {
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(dst), "l"(src), "r"(srcBytes) : "memory");
 }
@@ -905,6 +902,16 @@ __device__ __forceinline__ void cp_async_wait() {
     asm volatile("cp.async.wait_group %0;" ::"n"(pending) : "memory");
 }
 
+// Shared-memory staging for the tiled SDDMM, in two steps. stage_copy brings features [f0, f0 + count)
+// of a bf16 [T, width] activation for tokens t0..t0+63 into a raw buffer as stored (token-major,
+// tokens past T as zeros) with cp.async: lanes take consecutive 16-byte chunks of a token row, so a
+// warp reads whole 128-byte lines and the copy runs while the block computes. stage_transpose then
+// turns the raw buffer feature-major with ldmatrix.trans, which hands each lane two consecutive
+// tokens of one feature as one word: a feature's 64 tokens become one 128-byte row of 8 chunks,
+// chunk c of feature r kept at position c ^ (r & 7), the layout the compute loop reads. The raw
+// buffer keeps chunk k of token t at k ^ (t & 7) (rows of C features, C a multiple of 64), so the 8
+// rows of each ldmatrix phase and the 32 words of each store hit distinct banks. count is a multiple
+// of 8; raw and dst are shared-window addresses.
 __device__ __forceinline__ void stage_copy(const unsigned short* src, int width, int f0, int count, int t0, int T,
                                            unsigned raw, int C) {
     const int chunks = C >> 3, used = count >> 3;
@@ -996,12 +1003,11 @@ k_sddmm_tiles(const int2* plan, const int* planOffs, const unsigned short* dO, c
             const int2 cur = ent, cur2 = ent2;
             ent = e + 2 * W < e1 ? __ldg(plan + e + 2 * W) : idle;
             ent2 = e + 3 * W < e1 ? __ldg(plan + e + 3 * W) : idle;
-            // chunk c of a row r is kept at position c ^ (r & 7): the 8 lanes of a quarter-warp, with
-            // distinct row residues and distinct column residues, load 8 distinct bank groups
-            // (as shared-window byte addresses: rows are 128-byte aligned, so c ^ (r & 7) is one XOR)
+            // the 8 lanes of a quarter-warp, with distinct row residues and distinct column residues,
+            // load 8 distinct bank groups under the swizzle
             const int row = cur.y >> 16, col = cur.y & 0xffff, row2 = cur2.y >> 16, col2 = cur2.y & 0xffff;
-            const float s = staged_dot(rowsAt + row * 128 + ((row & 7) << 4), colsAt + col * 128 + ((col & 7) << 4));
-            const float s2 = staged_dot(rowsAt + row2 * 128 + ((row2 & 7) << 4), colsAt + col2 * 128 + ((col2 & 7) << 4));
+            const float s = staged_dot(staged_row(rowsAt, row), staged_row(colsAt, col));
+            const float s2 = staged_dot(staged_row(rowsAt, row2), staged_row(colsAt, col2));
             // partials in plan order: a warp's 32 stores are one 128-byte line
             if (e < e1) part[e] = s;
             if (e + W < e1) part[e + W] = s2;
